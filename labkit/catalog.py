@@ -1,0 +1,234 @@
+"""The lesson architectures, each built from plain model calls with a layout that reads well.
+
+Availabilities are stated assumptions for teaching (typical single-instance figures), not
+measurements of Amazon's systems; lessons say so.
+
+>>> arch = monolith()
+>>> arch.components
+['app', 'server', 'db']
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from .errors import check_count, check_probability, fail
+from .model import Architecture
+from .sharding import all_shards, cell_for, shard_for
+
+
+def monolith(app: float = 0.999, server: float = 0.9995, db: float = 0.9995) -> Architecture:
+    """One process on one server with one database: one failure domain for every feature.
+
+    Amazon.com began in 1994 on two servers (talk, S3).
+    """
+    arch = Architecture("monolith", "one process serves every feature")
+    arch.add_component("app", app, label="monolith app", pos=(0, 0),
+                       description="one process: catalog, cart, checkout, reviews")
+    arch.add_component("server", server, kind="domain", label="server", pos=(-1, 1),
+                       description="the machine the process runs on")
+    arch.add_component("db", db, kind="database", label="database", pos=(1, 1))
+    arch.add_dependency("app", "server").add_dependency("app", "db")
+    for feature in ("browse", "buy", "review"):
+        arch.add_feature(feature, ["app"], f"customers can {feature}")
+    arch.add_scenario("poison request", ["app"],
+                      "a malformed request crashes the process that parses it")
+    return arch
+
+
+def replicated_monolith(replicas: int = 3, app: float = 0.999, load_balancer: float = 0.9999,
+                        db: float = 0.9995) -> Architecture:
+    """The monolith behind a load balancer, ``replicas`` copies, one shared database.
+
+    Replicas multiply away the app's downtime (the parallel formula); the load balancer and
+    the database are shared, so their availability is a ceiling no replica count can lift.
+    """
+    replicas = check_count("replicas", replicas, low=1, high=64)
+    arch = Architecture("replicated monolith", f"{replicas} replicas behind a load balancer")
+    arch.add_component("lb", load_balancer, kind="load balancer", label="load balancer", pos=(0, 0))
+    names = [f"app-{i}" for i in range(1, replicas + 1)]
+    for i, name in enumerate(names):
+        arch.add_component(name, app, label=f"app replica {i + 1}",
+                           pos=(i - (replicas - 1) / 2, 2))
+    arch.add_group("app tier", names, k=1, label="any 1 replica", pos=(0, 1))
+    arch.add_component("db", db, kind="database", label="database", pos=(0, 3))
+    arch.add_dependency("lb", "app tier")
+    for name in names:
+        arch.add_dependency(name, "db")
+    for feature in ("browse", "buy", "review"):
+        arch.add_feature(feature, ["lb"], f"customers can {feature}")
+    arch.add_scenario("poison request", names,
+                      "the same bad request, retried, crashes every replica in turn")
+    arch.add_scenario("one replica dies", names[:1], "an ordinary crash of one process")
+    return arch
+
+
+# The product detail page (talk, S5): core widgets are hard dependencies, the rest soft.
+_DETAIL_CORE = ("title", "price", "buy box")
+_DETAIL_EXTRAS = ("images", "star rating", "reviews", "recommendations", "delivery estimate",
+                  "questions")
+
+
+def detail_page(graceful: bool = True, widget: float = 0.999, backend: float = 0.9995,
+                page: float = 0.9999) -> Architecture:
+    """Amazon's product detail page as independent widget services (talk, S4 and S5).
+
+    ``graceful=True``: only the core (title, price, buy box) is a hard dependency; reviews,
+    images, recommendations... are soft, so their failure degrades the page but the customer
+    can still buy. ``graceful=False`` makes every widget hard: the "all or nothing" page.
+    """
+    arch = Architecture("product detail page" + ("" if graceful else " (all hard)"),
+                        "widgets rendered by independent services")
+    arch.add_component("page", page, label="detail page", pos=(0, 0),
+                       description="assembles the widgets into one page")
+    widgets = _DETAIL_CORE + _DETAIL_EXTRAS
+    for i, name in enumerate(widgets):
+        arch.add_component(name, widget, pos=(i - (len(widgets) - 1) / 2, 1),
+                           description="core: needed to buy" if name in _DETAIL_CORE
+                           else "extra: nice to have")
+    backends = [("catalog", ("title", "images"), (-3, 2)),
+                ("pricing", ("price",), (-1.5, 2)),
+                ("inventory", ("buy box", "delivery estimate"), (0, 2)),
+                ("reviews db", ("star rating", "reviews", "questions"), (2, 2)),
+                ("personalization", ("recommendations",), (3.5, 2))]
+    for name, users, pos in backends:
+        arch.add_component(name, backend, kind="database", pos=pos)
+        for user in users:
+            arch.add_dependency(user, name)
+    for name in widgets:
+        arch.add_dependency("page", name, "hard" if name in _DETAIL_CORE or not graceful else "soft")
+    arch.add_feature("can buy", ["page", *_DETAIL_CORE], "title, price and buy box work")
+    arch.add_feature("whole page", ["page", *widgets], "every widget works")
+    arch.add_feature("see reviews", ["page", "star rating", "reviews"], "ratings and reviews show")
+    arch.add_scenario("reviews database down", ["reviews db"],
+                      "one backend takes star rating, reviews and questions with it")
+    arch.add_scenario("recommendations down", ["recommendations"], "a soft dependency fails")
+    return arch
+
+
+def cells(n_cells: int = 4, tiers: Sequence[str] = ("web", "app", "db"), *, regions: int = 1,
+          tier_availability: float = 0.999, router_availability: float = 0.99999,
+          region_availability: float = 0.9999, shared_database: bool = False,
+          customers: Sequence[Any] | None = None, seed: int = 0) -> Architecture:
+    """``n_cells`` identical cells behind a thin, stateless, hash-based router (talk, S6-S8).
+
+    Each cell is a full copy of the stack (``tiers``) serving its own customers; a customer's
+    feature is "my cell works". Cells share nothing unless ``shared_database=True`` puts one
+    database under every cell, which the analysis shows as a single point of failure.
+    With ``regions > 1`` the cells are spread over regions, each a shared failure domain.
+    ``customers``: route this population with the router's hash to set each cell's share
+    (default: equal shares).
+    """
+    n_cells = check_count("n_cells", n_cells, low=1, high=512)
+    regions = check_count("regions", regions, low=1, high=64)
+    tiers = [tiers] if isinstance(tiers, str) else list(tiers)
+    if not tiers or not all(isinstance(t, str) and t for t in tiers):
+        raise fail("tiers", tiers, "expected a non-empty list of tier names")
+    if len(set(tiers)) != len(tiers):
+        raise fail("tiers", tiers, "tier names must be unique")
+    check_probability("tier_availability", tier_availability)
+    if n_cells % regions:
+        raise fail("n_cells", n_cells, f"expected a multiple of regions={regions}, "
+                   "so every region holds the same number of cells")
+    arch = Architecture(f"{n_cells} cells" + (f" in {regions} regions" if regions > 1 else ""),
+                        "cells behind a hash-based cell router")
+    arch.add_component("router", router_availability, kind="router", label="cell router",
+                       pos=((n_cells - 1) / 2, 0),
+                       description="stateless: hash(customer) mod N, no business logic")
+    region_of = {c: c * regions // n_cells for c in range(n_cells)}
+    features = []
+    for c in range(n_cells):
+        names = [f"cell{c + 1}-{tier}" for tier in tiers]
+        for depth, (name, tier) in enumerate(zip(names, tiers)):
+            arch.add_component(name, tier_availability, kind="database" if tier == "db" else "service",
+                               label=f"cell {c + 1} {tier}", pos=(c, depth + 1))
+        for upper, lower in zip(names, names[1:]):
+            arch.add_dependency(upper, lower)
+        # Soft: a dead cell must not fail the router, only the customers routed to that cell.
+        arch.add_dependency("router", names[0], "soft")
+        feature = f"cell {c + 1} customers"
+        arch.add_feature(feature, ["router", names[0]], f"customers routed to cell {c + 1}")
+        features.append(feature)
+    if regions > 1:
+        per_region = n_cells // regions
+        for r in range(regions):
+            members = [f"cell{c + 1}-{tier}" for c in range(n_cells) if region_of[c] == r
+                       for tier in tiers]
+            arch.add_failure_domain(f"region{r + 1}", members, region_availability, label=f"region {r + 1}",
+                                    pos=(r * per_region + (per_region - 1) / 2, len(tiers) + 1))
+        arch.add_scenario("region 1 outage", ["region1"], "a whole region's cells go together")
+    if shared_database:
+        arch.add_component("shared-db", 0.9995, kind="database", label="shared database",
+                           pos=((n_cells - 1) / 2, len(tiers) + 1 + (regions > 1)))
+        for c in range(n_cells):
+            arch.add_dependency(f"cell{c + 1}-{tiers[-1]}", "shared-db")
+        arch.add_scenario("shared database down", ["shared-db"], "the state the cells share fails")
+    if customers is not None:
+        counts = [0] * n_cells
+        for key in customers:
+            counts[cell_for(key, n_cells, seed)] += 1
+        total = sum(counts)
+        if total == 0:
+            raise fail("customers", customers, "expected at least one customer")
+        arch.set_partitions({f: n / total for f, n in zip(features, counts)})
+    else:
+        arch.set_partitions({f: 1 / n_cells for f in features})
+    poison_cell = cell_for("customer-000042", n_cells, seed)
+    middle = tiers[len(tiers) // 2]
+    arch.add_scenario("poison tenant", [f"cell{poison_cell + 1}-{middle}"],
+                      "customer-000042 sends a request that crashes its cell's "
+                      f"{middle} tier; the router keeps it in cell {poison_cell + 1}")
+    arch.add_scenario("bad deploy to every cell", [f"cell{c + 1}-{middle}" for c in range(n_cells)],
+                      "the anti-pattern: one deployment to all cells at once")
+    return arch
+
+
+def ring_sized(regions: int = 8, cells_per_region: int = 4, tiers: int = 5) -> Architecture:
+    """The capstone's scale for analysis budgets: 8 regions x 4 cells x 5 tiers."""
+    regions = check_count("regions", regions, low=1, high=64)
+    cells_per_region = check_count("cells_per_region", cells_per_region, low=1, high=64)
+    tiers = check_count("tiers", tiers, low=1, high=16)
+    names = ["edge", "api", "events", "workers", "store", "cache", "notify", "transcode",
+             "index", "auth", "billing", "search", "media", "feed", "audit", "logs"][:tiers]
+    return cells(regions * cells_per_region, names, regions=regions)
+
+
+def sharded_workers(workers: int = 8, shard_size: int = 2, scheme: str = "plain",
+                    worker_availability: float = 0.999, customers: Sequence[Any] | None = None,
+                    seed: int = 0, poison: Any = "customer-000042") -> Architecture:
+    """Customers spread over ``workers`` in shards of ``shard_size`` (Builders' Library).
+
+    ``scheme="plain"``: n/k fixed shards. ``scheme="shuffle"``: every k-combination is a
+    shard, customers land on one by hash. A customer is served while any worker of its shard
+    works (clients retry on the other members). The "poison customer" scenario crashes every
+    worker of ``poison``'s shard.
+    """
+    shards = all_shards(workers, shard_size, scheme)
+    arch = Architecture(f"{workers} workers, {scheme} sharding in shards of {shard_size}",
+                        "a poison customer takes out the workers of its shard")
+    for w in range(workers):
+        arch.add_component(f"w{w + 1}", worker_availability, kind="worker", label=f"worker {w + 1}",
+                           pos=(w * (len(shards) - 1) / max(workers - 1, 1), 1))
+    features = []
+    for s, members in enumerate(shards):
+        name = f"shard {s + 1}"
+        arch.add_group(name, [f"w{m + 1}" for m in members], k=1,
+                       label="+".join(str(m + 1) for m in members), pos=(s, 0))
+        feature = f"customers on {'+'.join(f'w{m + 1}' for m in members)}"
+        arch.add_feature(feature, [name])
+        features.append(feature)
+    index = {members: i for i, members in enumerate(shards)}
+    if customers is not None:
+        counts = [0] * len(shards)
+        for key in customers:
+            counts[index[shard_for(key, workers, shard_size, scheme, seed)]] += 1
+        total = sum(counts)
+        if total == 0:
+            raise fail("customers", customers, "expected at least one customer")
+        arch.set_partitions({f: n / total for f, n in zip(features, counts)})
+    else:
+        arch.set_partitions({f: 1 / len(shards) for f in features})
+    dead = shard_for(poison, workers, shard_size, scheme, seed)
+    arch.add_scenario("poison customer", [f"w{m + 1}" for m in dead],
+                      f"{poison} crashes every worker it reaches: its shard")
+    return arch

@@ -1,0 +1,171 @@
+"""Exercise checks: right or wrong with a hint, never the answer, never a traceback.
+
+A workbook chapter is a list of :class:`Exercise` (see ``labkit.exercises``). In a notebook:
+
+>>> wb = workbook("01_monolith")
+>>> result = wb.check("chain availability", None)
+❌ chain availability: not yet. Hint: replace None with your answer.
+>>> result.passed
+False
+
+Run with ``solutions="path/to/solutions.py"`` (a papermill parameter), every ``check`` grades
+the solution file's answer instead of the cell's: that is how CI proves the solutions pass.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .errors import check_choice, fail
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One question: how to compute the right answer, how to compare, and what to hint.
+
+    ``kind``: ``"availability"`` (a fraction in [0, 1], compared on unavailability, so 0.9997
+    and 0.9996 differ), ``"number"`` (relative tolerance), ``"count"`` (a whole number),
+    ``"name"`` (one of the words), ``"names"`` (a set of words, order free).
+    ``hints``: shown in turn, the most general first; never containing the answer.
+    """
+
+    name: str
+    kind: str
+    expected: Callable[[], Any]
+    hints: tuple[str, ...]
+    tolerance: float = 0.01
+
+    def __post_init__(self) -> None:
+        check_choice("kind", self.kind, ("availability", "number", "count", "name", "names"))
+
+
+@dataclass
+class CheckResult:
+    exercise: str
+    passed: bool
+    message: str
+
+    def _repr_html_(self) -> str:  # shown when a check is the last line of a cell
+        colour = "#2e7d32" if self.passed else "#b26a00"
+        return f"<div style='color:{colour}'>{self.message}</div>"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _compare(exercise: Exercise, answer: Any, expected: Any) -> tuple[bool, str]:
+    """(passed, a hint about *how* it is wrong) without revealing ``expected``."""
+    if answer is None or answer is Ellipsis:
+        return False, "replace None with your answer."
+    kind = exercise.kind
+    if kind in ("availability", "number", "count"):
+        if not _is_number(answer):
+            return False, f"expected a number, got {type(answer).__name__}."
+        if kind == "availability":
+            if answer > 1 and answer <= 100:
+                return False, "give availability as a fraction between 0 and 1, not a percentage."
+            if not 0 <= answer <= 1:
+                return False, "an availability lies between 0 and 1."
+            got, want = 1.0 - float(answer), 1.0 - float(expected)
+            close = math.isclose(got, want, rel_tol=exercise.tolerance, abs_tol=1e-12)
+            direction = "optimistic (too available)" if got < want else "pessimistic (too low)"
+        elif kind == "count":
+            if float(answer) != int(answer):
+                return False, "expected a whole number."
+            close = int(answer) == int(expected)
+            direction = "too high" if answer > expected else "too low"
+        else:
+            close = math.isclose(float(answer), float(expected), rel_tol=exercise.tolerance,
+                                 abs_tol=1e-12)
+            direction = "too high" if answer > expected else "too low"
+        return close, "" if close else f"your answer is {direction}."
+    if kind == "name":
+        if not isinstance(answer, str):
+            return False, "expected a component name as a string, e.g. \"app\"."
+        return answer.strip() == expected, "" if answer.strip() == expected else "not that one."
+    if isinstance(answer, str) or not hasattr(answer, "__iter__"):
+        return False, "expected a list or set of names, e.g. [\"app\", \"db\"]."
+    given = {str(a).strip() for a in answer}
+    wanted = set(expected)
+    if given == wanted:
+        return True, ""
+    missing, extra = len(wanted - given), len(given - wanted)
+    parts = []
+    if missing:
+        parts.append(f"{missing} missing")
+    if extra:
+        parts.append(f"{extra} that should not be there")
+    return False, "your set has " + " and ".join(parts) + "."
+
+
+@dataclass
+class Workbook:
+    """The exercises of one chapter and the learner's progress through them."""
+
+    chapter: str
+    exercises: dict[str, Exercise]
+    solutions: dict[str, Any] | None = None
+    attempts: dict[str, int] = field(default_factory=dict)
+    passed: dict[str, bool] = field(default_factory=dict)
+
+    def check(self, name: str, answer: Any) -> CheckResult:
+        """Grade ``answer`` for exercise ``name`` and print right/wrong with a hint."""
+        if name not in self.exercises:
+            raise fail("name", name, "expected an exercise of chapter "
+                       f"{self.chapter!r}: " + ", ".join(map(repr, self.exercises)))
+        exercise = self.exercises[name]
+        if self.solutions is not None:
+            answer = self.solutions.get(name)
+        tries = self.attempts.get(name, 0)
+        self.attempts[name] = tries + 1
+        try:
+            ok, how = _compare(exercise, answer, exercise.expected())
+        except Exception as exc:  # a learner's odd object must yield a hint, not a traceback
+            ok, how = False, f"could not compare that answer ({type(exc).__name__})."
+        self.passed[name] = ok or self.passed.get(name, False)
+        if ok:
+            message = f"✅ {name}: correct."
+        else:
+            # Hints get more specific with each try; an empty answer only needs filling in.
+            hint = exercise.hints[min(tries, len(exercise.hints) - 1)] if exercise.hints else ""
+            if answer is None or not hint:
+                hint = ""
+            message = f"❌ {name}: not yet. Hint: {how}" + (f" {hint[0].upper()}{hint[1:]}" if hint else "")
+        print(message)
+        return CheckResult(name, ok, message)
+
+    def score(self) -> str:
+        """Print and return 'Score: k/n' over the chapter's exercises."""
+        done = sum(1 for name in self.exercises if self.passed.get(name))
+        line = f"Score: {done}/{len(self.exercises)}"
+        print(line)
+        return line
+
+
+def load_solutions(path: str | Path) -> dict[str, Any]:
+    """Run a solutions file and return its ``ANSWERS`` mapping."""
+    file = Path(path)
+    if not file.is_file():
+        raise fail("solutions", str(path), "expected the path of a solutions .py file, "
+                   "e.g. ../workbook/solutions/01_monolith.py, or \"\" for none")
+    namespace = runpy.run_path(str(file))
+    answers = namespace.get("ANSWERS")
+    if not isinstance(answers, dict):
+        raise fail("solutions", str(path), "expected the file to define a dict named ANSWERS")
+    return answers
+
+
+def workbook(chapter: str, solutions: str | Path | None = "") -> Workbook:
+    """The chapter's exercises; ``solutions``: a solutions file to grade instead (CI), or ""."""
+    from .exercises import CHAPTERS
+
+    check_choice("chapter", chapter, CHAPTERS)
+    exercises = {e.name: e for e in CHAPTERS[chapter]()}
+    answers = load_solutions(solutions) if solutions else None
+    return Workbook(chapter, exercises, answers)

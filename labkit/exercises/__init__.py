@@ -1,0 +1,20 @@
+"""Each workbook chapter's exercises, one module per chapter.
+
+A chapter module defines ``exercises() -> list[Exercise]``; the expected answers are computed
+from labkit's formulas at check time, never stored as literals next to the hints.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+
+def _chapter(module: str):
+    def load():
+        return import_module(f".{module}", __name__).exercises()
+    return load
+
+
+CHAPTERS = {
+    "01_monolith": _chapter("monolith"),
+}

@@ -1,0 +1,366 @@
+"""The model: components, their dependencies, features and failure domains, as plain data.
+
+An :class:`Architecture` is a thin, validated wrapper around a ``networkx.DiGraph`` whose
+edges point from a caller to what it calls. Everything else in labkit (analysis, simulation,
+views) is a function of it.
+
+What the words mean (DESIGN.md, "Model semantics"):
+
+- A **component** is up with steady-state probability ``availability`` (or
+  ``mtbf / (mtbf + mttr)``), independently of every other component.
+- It **works** when it is up, every **hard** dependency works, and, for a replica
+  **group**, at least ``k`` of its members work. A **soft** dependency never stops its caller:
+  it only takes away the features that need it (graceful degradation).
+- A **feature** (a user journey: "buy", "whole page") names the components that must work for
+  a request to count as served.
+- A **failure domain** (zone, region, deployment wave, shared database) is just another
+  component that its members hard-depend on; correlated failure needs no special maths.
+- **Partitions** say which share of customers each feature serves (one cell each, say), so a
+  failure's blast radius is the share of customers whose feature stops working.
+
+>>> arch = Architecture("shop")
+>>> arch.add_component("web", availability=0.999).add_component("db", availability=0.9995)
+Architecture('shop', 2 components)
+>>> arch.add_dependency("web", "db")
+Architecture('shop', 2 components)
+>>> arch.feature_names
+['serve']
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Iterable, Mapping
+
+import networkx as nx
+
+from .errors import (LabkitError, check_choice, check_count, check_name, check_number,
+                     check_positive, check_probability, fail)
+
+DEPENDENCY_KINDS = ("hard", "soft")
+COMPONENT_KINDS = ("client", "service", "load balancer", "router", "database", "cache",
+                   "queue", "worker", "domain", "group", "cell")
+DEFAULT_FEATURE = "serve"
+
+
+@dataclass(frozen=True)
+class Component:
+    """One box in the diagram: something that can be up or down.
+
+    ``availability`` is the probability it is up at a random moment. Give either it, or
+    ``mtbf`` and ``mttr`` (any one time unit), from which ``availability = mtbf/(mtbf+mttr)``.
+
+    >>> Component("db", mtbf=999.0, mttr=1.0).availability
+    0.999
+    """
+
+    name: str
+    availability: float | None = None
+    mtbf: float | None = None
+    mttr: float | None = None
+    kind: str = "service"
+    capacity: float = math.inf
+    latency_ms: float = 0.0
+    k: int | None = None
+    label: str = ""
+    description: str = ""
+    pos: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        check_name("name", self.name)
+        check_choice("kind", self.kind, COMPONENT_KINDS)
+        has_times = self.mtbf is not None or self.mttr is not None
+        if has_times:
+            if self.availability is not None:
+                raise fail("availability", self.availability,
+                           "give either availability or mtbf and mttr, not both")
+            mtbf = check_positive("mtbf", self.mtbf)
+            mttr = check_number("mttr", self.mttr, low=0.0,
+                                allowed="expected a finite number of at least 0")
+            object.__setattr__(self, "availability", mtbf / (mtbf + mttr))
+        elif self.availability is None:
+            object.__setattr__(self, "availability", 1.0)
+        else:
+            object.__setattr__(self, "availability",
+                               check_probability("availability", self.availability))
+        if self.capacity != math.inf:
+            check_positive("capacity", self.capacity)
+        check_number("latency_ms", self.latency_ms, low=0.0,
+                     allowed="expected a finite number of milliseconds, at least 0")
+        if self.pos is not None:
+            if (not isinstance(self.pos, tuple) or len(self.pos) != 2):
+                raise fail("pos", self.pos, "expected an (x, y) pair of numbers")
+            for value in self.pos:
+                check_number("pos", value)
+
+    @property
+    def display_name(self) -> str:
+        return self.label or self.name
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A user journey and the components that must work for it to be served."""
+
+    name: str
+    requires: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named break the learner can apply at once (a poison request, a zone outage)."""
+
+    name: str
+    crashes: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass
+class Architecture:
+    """A dependency graph of components with features, partitions and scenarios.
+
+    Builder methods validate as they go and return the architecture, so calls chain.
+    """
+
+    name: str
+    description: str = ""
+    graph: nx.DiGraph = field(default_factory=nx.DiGraph, repr=False)
+    features: dict[str, Feature] = field(default_factory=dict, repr=False)
+    partitions: dict[str, float] = field(default_factory=dict, repr=False)
+    scenarios: dict[str, Scenario] = field(default_factory=dict, repr=False)
+    version: int = field(default=0, repr=False)
+
+    def __post_init__(self) -> None:
+        check_name("name", self.name)
+
+    def __repr__(self) -> str:
+        return f"Architecture({self.name!r}, {len(self.graph)} components)"
+
+    # -- building ----------------------------------------------------------------------
+
+    def _changed(self) -> "Architecture":
+        # Compiled analyses are cached per version; any edit invalidates them.
+        self.version += 1
+        return self
+
+    def add(self, component: Component) -> "Architecture":
+        """Add a :class:`Component`; names are unique."""
+        if not isinstance(component, Component):
+            raise fail("component", component, "expected a labkit Component")
+        if component.name in self.graph:
+            raise fail("name", component.name,
+                       f"a component with this name already exists in {self.name!r}; "
+                       "names must be unique")
+        self.graph.add_node(component.name, component=component)
+        return self._changed()
+
+    def add_component(self, name: str, availability: float | None = None, **details) -> "Architecture":
+        """Add a component by name; ``details`` are :class:`Component` fields."""
+        return self.add(Component(name, availability, **details))
+
+    def add_dependency(self, caller: str, callee: str, kind: str = "hard") -> "Architecture":
+        """``caller`` calls ``callee``; ``kind`` is ``"hard"`` (fails the caller) or ``"soft"``."""
+        self._require_component("caller", caller)
+        self._require_component("callee", callee)
+        check_choice("kind", kind, DEPENDENCY_KINDS)
+        if self.component(caller).kind == "group":
+            raise fail("caller", caller, "a replica group only has members; add dependencies "
+                       "to its members instead")
+        self._add_edge(caller, callee, kind)
+        return self._changed()
+
+    def add_dependencies(self, caller: str, callees: Iterable[str], kind: str = "hard") -> "Architecture":
+        for callee in callees:
+            self.add_dependency(caller, callee, kind)
+        return self
+
+    def add_group(self, name: str, members: Iterable[str], k: int = 1, *, label: str = "",
+                  description: str = "", pos: tuple[float, float] | None = None) -> "Architecture":
+        """Replicas: the group works when at least ``k`` of ``members`` work.
+
+        The group itself never fails; its members do. Callers depend on the group.
+        """
+        members = list(members) if not isinstance(members, str) else [members]
+        if not members:
+            raise fail("members", members, "expected at least one member component")
+        for member in members:
+            self._require_component("members", member)
+        if len(set(members)) != len(members):
+            raise fail("members", members, "each member may appear only once")
+        check_count("k", k, low=1, high=len(members))
+        self.add(Component(name, 1.0, kind="group", k=k, label=label,
+                           description=description, pos=pos))
+        for member in members:
+            self._add_edge(name, member, "member")
+        return self._changed()
+
+    def add_failure_domain(self, name: str, members: Iterable[str], availability: float | None = None,
+                           *, kind: str = "domain", label: str = "", description: str = "",
+                           **details) -> "Architecture":
+        """A shared thing whose failure takes all ``members`` down together (zone, region, wave).
+
+        Modelled as a component the members hard-depend on, so exact analysis covers it.
+        """
+        members = list(members) if not isinstance(members, str) else [members]
+        if not members:
+            raise fail("members", members, "expected at least one member component")
+        for member in members:
+            self._require_component("members", member)
+        self.add(Component(name, availability, kind=kind, label=label,
+                           description=description, **details))
+        for member in members:
+            self._add_edge(member, name, "hard")
+        return self._changed()
+
+    def add_feature(self, name: str, requires: Iterable[str], description: str = "") -> "Architecture":
+        """A user journey served only when every component in ``requires`` works."""
+        check_name("name", name)
+        requires = [requires] if isinstance(requires, str) else list(requires)
+        if not requires:
+            raise fail("requires", requires, "expected at least one component name")
+        for required in requires:
+            self._require_component("requires", required)
+        if name in self.features:
+            raise fail("name", name, "a feature with this name already exists")
+        self.features[name] = Feature(name, tuple(requires), description)
+        return self._changed()
+
+    def set_partitions(self, shares: Mapping[str, float]) -> "Architecture":
+        """Which share of customers each feature serves; shares must add up to 1."""
+        if not isinstance(shares, Mapping) or not shares:
+            raise fail("shares", shares, "expected a non-empty mapping of feature name to share")
+        for feature, share in shares.items():
+            if feature not in self.feature_names:
+                raise fail("shares", feature, "expected feature names from "
+                           + ", ".join(repr(f) for f in self.feature_names))
+            check_probability(f"shares[{feature!r}]", share)
+        total = sum(shares.values())
+        if not math.isclose(total, 1.0, abs_tol=1e-9):
+            raise fail("shares", dict(shares), f"shares must add up to 1 (they add up to {total:g})")
+        self.partitions = {feature: float(share) for feature, share in shares.items()}
+        return self._changed()
+
+    def add_scenario(self, name: str, crashes: Iterable[str], description: str = "") -> "Architecture":
+        """A named set of components to crash at once."""
+        check_name("name", name)
+        crashes = [crashes] if isinstance(crashes, str) else list(crashes)
+        for crashed in crashes:
+            self._require_component("crashes", crashed)
+        self.scenarios[name] = Scenario(name, tuple(crashes), description)
+        return self._changed()
+
+    def _add_edge(self, caller: str, callee: str, kind: str) -> None:
+        if caller == callee or nx.has_path(self.graph, callee, caller):
+            raise fail("dependency", f"{caller} -> {callee}",
+                       "dependencies must not form a cycle (a component cannot depend on itself, "
+                       "directly or through others)")
+        if self.graph.has_edge(caller, callee):
+            raise fail("dependency", f"{caller} -> {callee}", "this dependency already exists")
+        self.graph.add_edge(caller, callee, kind=kind)
+
+    def _require_component(self, argument: str, name: str) -> None:
+        if not isinstance(name, str) or name not in self.graph:
+            known = ", ".join(repr(n) for n in list(self.graph)[:12])
+            more = ", ..." if len(self.graph) > 12 else ""
+            raise fail(argument, name, f"expected a component of {self.name!r}: {known}{more}"
+                       if known else f"{self.name!r} has no components yet")
+
+    # -- reading -----------------------------------------------------------------------
+
+    @property
+    def components(self) -> list[str]:
+        """Component names, in the order they were added."""
+        return list(self.graph.nodes)
+
+    def component(self, name: str) -> Component:
+        self._require_component("name", name)
+        return self.graph.nodes[name]["component"]
+
+    def availability_of(self, name: str) -> float:
+        return self.component(name).availability
+
+    def dependencies(self, name: str, kind: str | None = None) -> list[str]:
+        """What ``name`` calls (``kind`` ``"hard"``, ``"soft"`` or ``"member"``; all if None)."""
+        self._require_component("name", name)
+        return [callee for callee, data in self.graph.succ[name].items()
+                if kind is None or data["kind"] == kind]
+
+    def dependents(self, name: str) -> list[str]:
+        """Who calls ``name``."""
+        self._require_component("name", name)
+        return list(self.graph.pred[name])
+
+    @property
+    def entry_points(self) -> list[str]:
+        """Components nobody calls: where requests come in."""
+        return [n for n in self.graph if self.graph.in_degree(n) == 0]
+
+    @property
+    def feature_names(self) -> list[str]:
+        return list(self.features) if self.features else [DEFAULT_FEATURE]
+
+    def feature(self, name: str | None = None) -> Feature:
+        """The named feature; without a name, the first (primary) one.
+
+        An architecture with no declared features has one, ``"serve"``, needing every entry point.
+        """
+        self.validate()
+        if not self.features:
+            if name not in (None, DEFAULT_FEATURE):
+                raise fail("feature", name, f"expected {DEFAULT_FEATURE!r} (no features declared)")
+            return Feature(DEFAULT_FEATURE, tuple(self.entry_points), "every entry point works")
+        if name is None:
+            return next(iter(self.features.values()))
+        if name not in self.features:
+            raise fail("feature", name, "expected one of " + ", ".join(repr(f) for f in self.features))
+        return self.features[name]
+
+    @property
+    def customer_shares(self) -> dict[str, float]:
+        """Feature -> share of customers it serves (defaults to all customers on the primary one)."""
+        return dict(self.partitions) if self.partitions else {self.feature().name: 1.0}
+
+    def edges(self) -> list[tuple[str, str, str]]:
+        """(caller, callee, kind) for every dependency, kind in hard / soft / member."""
+        return [(a, b, data["kind"]) for a, b, data in self.graph.edges(data=True)]
+
+    def validate(self) -> "Architecture":
+        """Raise :class:`LabkitError` if the architecture cannot be analysed."""
+        if len(self.graph) == 0:
+            raise fail("architecture", self.name, "expected at least one component")
+        return self
+
+    # -- variations --------------------------------------------------------------------
+
+    def copy(self, name: str | None = None) -> "Architecture":
+        clone = Architecture(name or self.name, self.description, self.graph.copy(),
+                             dict(self.features), dict(self.partitions), dict(self.scenarios))
+        return clone
+
+    def with_availability(self, overrides: Mapping[str, float] | None = None, **by_name: float) -> "Architecture":
+        """A copy with some components' availability changed (crash = 0, perfect = 1)."""
+        changes = dict(overrides or {}, **by_name)
+        clone = self.copy()
+        for name, value in changes.items():
+            clone._require_component("overrides", name)
+            old = clone.component(name)
+            value = check_probability(f"availability of {name!r}", value)
+            clone.graph.nodes[name]["component"] = replace(old, availability=value,
+                                                           mtbf=None, mttr=None)
+        return clone._changed()
+
+    def __deepcopy__(self, memo):  # networkx graphs copy fine; keep Components shared (frozen)
+        return self.copy()
+
+
+def as_architecture(value, argument: str = "architecture") -> Architecture:
+    """Accept an Architecture (validated) or raise a clear error."""
+    if not isinstance(value, Architecture):
+        raise fail(argument, value, "expected a labkit Architecture (see labkit.catalog)")
+    return value.validate()
+
+
+__all__ = ["Architecture", "Component", "Feature", "Scenario", "LabkitError", "as_architecture",
+           "DEPENDENCY_KINDS", "COMPONENT_KINDS"]

@@ -1,0 +1,238 @@
+"""Cells and sharding: the router's hash, cell sizing, and shuffle-sharding combinatorics.
+
+Sources: AWS Well-Architected whitepaper "Reducing the Scope of Impact with Cell-Based
+Architecture" and the Builders' Library article "Workload isolation using shuffle-sharding"
+(``reference/facts.md``).
+
+>>> shard_count(8, 2, "shuffle")
+28
+>>> shard_count(2048, 4, "shuffle")
+730862190080
+>>> poison_blast_radius(8, 2, "plain")
+0.25
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from .errors import check_choice, check_count, check_positive, fail
+
+SCHEMES = ("plain", "shuffle")
+
+
+def _key_bytes(key: Any) -> bytes:
+    # Only stable, unambiguous keys: Python's hash() of a str changes per process.
+    if isinstance(key, bool) or not isinstance(key, (str, int, bytes)):
+        raise fail("key", key, "expected a partition key the router can hash: a str, int or bytes "
+                   "(a customer or tenant id)")
+    if isinstance(key, int):
+        return b"i" + str(key).encode()
+    if isinstance(key, str):
+        return b"s" + key.encode("utf-8", "surrogatepass")
+    return b"b" + key
+
+
+def stable_hash(key: Any, seed: int = 0) -> int:
+    """A 64-bit hash of a partition key that is the same in every process and on every machine."""
+    seed = check_count("seed", seed, low=0, high=2**63)
+    digest = hashlib.blake2b(_key_bytes(key), digest_size=8,
+                             salt=seed.to_bytes(16, "little", signed=False)[:16]).digest()
+    return int.from_bytes(digest, "little")
+
+
+def cell_for(key: Any, cells: int, seed: int = 0) -> int:
+    """The cell router: partition key -> cell index in ``range(cells)``, by hash then modulo.
+
+    Thin and stateless on purpose: no lookups, no business logic, nothing to fail.
+
+    >>> cell_for("customer-42", 4) == cell_for("customer-42", 4)
+    True
+    """
+    cells = check_count("cells", cells, low=1)
+    return stable_hash(key, seed) % cells
+
+
+def customer_ids(count: int, prefix: str = "customer") -> list[str]:
+    """A real-looking customer population: 'customer-000001', ..."""
+    count = check_count("count", count, low=1, high=10_000_000)
+    width = max(6, len(str(count)))
+    return [f"{prefix}-{i:0{width}d}" for i in range(1, count + 1)]
+
+
+def customers_per_cell(customers: Iterable[Any], cells: int, seed: int = 0) -> np.ndarray:
+    """How many customers the router sends to each cell."""
+    cells = check_count("cells", cells, low=1)
+    counts = np.zeros(cells, dtype=int)
+    for key in customers:
+        counts[cell_for(key, cells, seed)] += 1
+    return counts
+
+
+def cell_blast_radius(cells: int, failed_cells: int = 1) -> float:
+    """Share of customers touched when ``failed_cells`` of ``cells`` equal cells fail: f/N."""
+    cells = check_count("cells", cells, low=1)
+    failed_cells = check_count("failed_cells", failed_cells, low=0, high=cells)
+    return failed_cells / cells
+
+
+def static_stability_capacity(cells: int, spare: int = 1) -> float:
+    """How much of peak to provision so losing ``spare`` cells (or zones) needs no scaling: Z/(Z-s).
+
+    >>> static_stability_capacity(3)
+    1.5
+    """
+    cells = check_count("cells", cells, low=1)
+    spare = check_count("spare", spare, low=0, high=cells - 1)
+    return cells / (cells - spare)
+
+
+def max_utilisation(cells: int, spare: int = 1) -> float:
+    """The highest steady utilisation each cell may run at and still absorb ``spare`` losses."""
+    return 1.0 / static_stability_capacity(cells, spare)
+
+
+def cells_needed(peak_load: float, cell_capacity: float, spare: int = 1) -> int:
+    """Fewest equal cells that carry ``peak_load`` even with ``spare`` of them down."""
+    peak_load = check_positive("peak_load", peak_load)
+    cell_capacity = check_positive("cell_capacity", cell_capacity)
+    spare = check_count("spare", spare, low=0)
+    return math.ceil(peak_load / cell_capacity) + spare
+
+
+# -- sharding workers among customers ------------------------------------------------------
+
+def _check_sharding(workers: int, shard_size: int, scheme: str) -> tuple[int, int, str]:
+    workers = check_count("workers", workers, low=1)
+    shard_size = check_count("shard_size", shard_size, low=1, high=workers)
+    scheme = check_choice("scheme", scheme, SCHEMES)
+    if scheme == "plain" and workers % shard_size:
+        raise fail("shard_size", shard_size, f"plain sharding splits {workers} workers into equal "
+                   f"shards, so expected a divisor of {workers}")
+    return workers, shard_size, scheme
+
+
+def shard_count(workers: int, shard_size: int, scheme: str = "shuffle") -> int:
+    """How many distinct shards: n/k for plain sharding, C(n, k) for shuffle sharding."""
+    workers, shard_size, scheme = _check_sharding(workers, shard_size, scheme)
+    return workers // shard_size if scheme == "plain" else math.comb(workers, shard_size)
+
+
+def all_shards(workers: int, shard_size: int, scheme: str = "shuffle") -> list[tuple[int, ...]]:
+    """Every shard as a tuple of worker indexes, in a fixed order."""
+    workers, shard_size, scheme = _check_sharding(workers, shard_size, scheme)
+    if scheme == "plain":
+        return [tuple(range(s, s + shard_size)) for s in range(0, workers, shard_size)]
+    return [tuple(c) for c in _combinations(workers, shard_size)]
+
+
+def _combinations(n: int, k: int) -> Iterable[tuple[int, ...]]:
+    from itertools import combinations
+    return combinations(range(n), k)
+
+
+def _unrank_combination(rank: int, n: int, k: int) -> tuple[int, ...]:
+    # Lexicographic unranking, so a uniform rank gives a uniform k-subset without listing all.
+    chosen, start = [], 0
+    for slots in range(k, 0, -1):
+        for candidate in range(start, n):
+            block = math.comb(n - candidate - 1, slots - 1)
+            if rank < block:
+                chosen.append(candidate)
+                start = candidate + 1
+                break
+            rank -= block
+    return tuple(chosen)
+
+
+def shard_for(key: Any, workers: int, shard_size: int, scheme: str = "shuffle",
+              seed: int = 0) -> tuple[int, ...]:
+    """The workers a customer is assigned to, by hashing its key.
+
+    Plain: one of n/k fixed shards. Shuffle: one of all C(n, k) combinations, so two
+    customers rarely share every worker.
+    """
+    workers, shard_size, scheme = _check_sharding(workers, shard_size, scheme)
+    h = stable_hash(key, seed)
+    if scheme == "plain":
+        first = (h % (workers // shard_size)) * shard_size
+        return tuple(range(first, first + shard_size))
+    return _unrank_combination(h % math.comb(workers, shard_size), workers, shard_size)
+
+
+def poison_blast_radius(workers: int, shard_size: int, scheme: str = "shuffle") -> float:
+    """Share of other customers fully affected by a poison customer that kills its own shard.
+
+    Plain: everyone on its shard, k/n. Shuffle: only those on the very same combination,
+    1/C(n, k) (the others still have a healthy worker to retry on).
+    """
+    workers, shard_size, scheme = _check_sharding(workers, shard_size, scheme)
+    return 1.0 / shard_count(workers, shard_size, scheme)
+
+
+def overlap_distribution(workers: int, shard_size: int) -> dict[int, float]:
+    """Under shuffle sharding: P(another customer shares exactly j workers with a given one).
+
+    Hypergeometric: C(k, j) C(n-k, k-j) / C(n, k).
+    """
+    workers, shard_size, _ = _check_sharding(workers, shard_size, "shuffle")
+    total = math.comb(workers, shard_size)
+    return {j: math.comb(shard_size, j) * math.comb(workers - shard_size, shard_size - j) / total
+            for j in range(shard_size + 1)}
+
+
+def measured_poison_impact(customers: Sequence[Any], workers: int, shard_size: int,
+                           scheme: str = "shuffle", poison: Any | None = None,
+                           seed: int = 0) -> dict[str, float]:
+    """Route a real population with the seeded hash and count who a poison customer hurts.
+
+    Returns the shares of the *other* customers that are fully affected (every worker of
+    their shard is down), partially affected (some are: they survive by retrying on the
+    rest) and untouched.
+    """
+    workers, shard_size, scheme = _check_sharding(workers, shard_size, scheme)
+    customers = list(customers)
+    if len(customers) < 2:
+        raise fail("customers", customers, "expected at least two customers")
+    poison = customers[0] if poison is None else poison
+    dead = set(shard_for(poison, workers, shard_size, scheme, seed))
+    fully = partially = 0
+    others = 0
+    for key in customers:
+        if key == poison:
+            continue
+        others += 1
+        hit = len(dead.intersection(shard_for(key, workers, shard_size, scheme, seed)))
+        if hit == shard_size:
+            fully += 1
+        elif hit:
+            partially += 1
+    return {"fully affected": fully / others, "partially affected": partially / others,
+            "untouched": (others - fully - partially) / others}
+
+
+def retry_amplification(attempts: int, layers: int) -> int:
+    """Calls reaching the bottom of a stack when every layer tries ``attempts`` times: a^L.
+
+    Builders' Library, "Timeouts, retries and backoff with jitter": 3 attempts through 5
+    layers puts 3^5 = 243x load on the bottom.
+    """
+    attempts = check_count("attempts", attempts, low=1)
+    layers = check_count("layers", layers, low=0, high=64)
+    return attempts**layers
+
+
+def count_calls_to_bottom(attempts: int, layers: int) -> int:
+    """The same number counted the long way: walk the call tree when the bottom always fails."""
+    attempts = check_count("attempts", attempts, low=1)
+    layers = check_count("layers", layers, low=0, high=12)
+
+    def calls(depth: int) -> int:
+        # A failing call at this depth is tried `attempts` times by its caller.
+        return 1 if depth == layers else sum(calls(depth + 1) for _ in range(attempts))
+
+    return calls(0)
