@@ -17,4 +17,6 @@ def _chapter(module: str):
 
 CHAPTERS = {
     "01_monolith": _chapter("monolith"),
+    "02_microservices": _chapter("microservices"),
+    "04_cells": _chapter("cells"),
 }
