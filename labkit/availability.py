@@ -21,7 +21,7 @@ from typing import Iterable, Mapping
 
 import numpy as np
 
-from .errors import check_count, check_number, check_positive, check_probability, fail
+from .errors import check_count, check_names, check_number, check_positive, check_probability, fail
 from .model import Architecture, as_architecture
 from .structure import compile_structure, component_works, feature_works
 
@@ -107,7 +107,8 @@ def format_percent(availability: float) -> str:
     a = check_probability("availability", availability)
     if a == 1.0:
         return "100 %"
-    places = max(1, math.ceil(nines(a)) - 1)
+    # Beyond 12 decimals a float only shows rounding noise (99.999999999999901 %).
+    places = min(12, max(1, math.ceil(nines(a)) - 1))
     text = _trim(a * 100, places)
     return ("99." + "9" * places if text == "100" else text) + " %"
 
@@ -160,7 +161,7 @@ def request_success_ratio(arch: Architecture, overrides: Mapping[str, float] | N
 
 def crashed_overrides(arch: Architecture, crashed: Iterable[str]) -> dict[str, float]:
     """Availability overrides that model ``crashed`` components as down for good."""
-    crashed = [crashed] if isinstance(crashed, str) else list(crashed)
+    crashed = check_names("crashed", crashed)
     for name in crashed:
         arch._require_component("crashed", name)
         if arch.component(name).kind == "group":
@@ -263,7 +264,7 @@ def right_now(arch: Architecture, crashed: Iterable[str] = ()) -> Snapshot:
         else:
             states[c] = "up"
     features = {f: all(works[r] for r in arch.feature(f).requires) for f in arch.feature_names}
-    radius = sum(share for f, share in arch.customer_shares.items() if not features[f])
+    radius = float(sum(share for f, share in arch.customer_shares.items() if not features[f]))
     return Snapshot(states, features, radius)
 
 

@@ -50,9 +50,9 @@ class CheckResult:
     passed: bool
     message: str
 
-    def _repr_html_(self) -> str:  # shown when a check is the last line of a cell
-        colour = "#2e7d32" if self.passed else "#b26a00"
-        return f"<div style='color:{colour}'>{self.message}</div>"
+    def _ipython_display_(self) -> None:
+        # check() already printed the message; as a cell's last line, show it only once.
+        pass
 
 
 def _is_number(value: Any) -> bool:
@@ -123,7 +123,8 @@ class Workbook:
         if self.solutions is not None:
             answer = self.solutions.get(name)
         tries = self.attempts.get(name, 0)
-        self.attempts[name] = tries + 1
+        if answer is not None:  # an unanswered cell is not a try: keep the gentlest hint
+            self.attempts[name] = tries + 1
         try:
             ok, how = _compare(exercise, answer, exercise.expected())
         except Exception as exc:  # a learner's odd object must yield a hint, not a traceback
@@ -150,11 +151,10 @@ class Workbook:
 
 def load_solutions(path: str | Path) -> dict[str, Any]:
     """Run a solutions file and return its ``ANSWERS`` mapping."""
-    file = Path(path)
-    if not file.is_file():
+    if not isinstance(path, (str, Path)) or not Path(path).is_file():
         raise fail("solutions", str(path), "expected the path of a solutions .py file, "
                    "e.g. ../workbook/solutions/01_monolith.py, or \"\" for none")
-    namespace = runpy.run_path(str(file))
+    namespace = runpy.run_path(str(path))
     answers = namespace.get("ANSWERS")
     if not isinstance(answers, dict):
         raise fail("solutions", str(path), "expected the file to define a dict named ANSWERS")
@@ -167,5 +167,5 @@ def workbook(chapter: str, solutions: str | Path | None = "") -> Workbook:
 
     check_choice("chapter", chapter, CHAPTERS)
     exercises = {e.name: e for e in CHAPTERS[chapter]()}
-    answers = load_solutions(solutions) if solutions else None
+    answers = None if solutions in ("", None) else load_solutions(solutions)
     return Workbook(chapter, exercises, answers)

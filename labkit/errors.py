@@ -90,3 +90,16 @@ def check_choice(argument: str, value: Any, choices: Iterable[Any]) -> Any:
     if not ok:
         raise fail(argument, value, "expected one of " + ", ".join(repr(o) for o in options))
     return value
+
+
+def check_names(argument: str, value: Any) -> list[str]:
+    """One name or a collection of names, as a list of str."""
+    if isinstance(value, str):
+        return [value]
+    allowed = "expected a name or a list of names (strings)"
+    if isinstance(value, (bytes, dict)) or not isinstance(value, Iterable):
+        raise fail(argument, value, allowed)
+    names = list(value)
+    if not all(isinstance(n, str) for n in names):
+        raise fail(argument, value, allowed)
+    return names

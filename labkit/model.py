@@ -36,7 +36,7 @@ from typing import Iterable, Mapping
 import networkx as nx
 
 from .errors import (LabkitError, check_choice, check_count, check_name, check_number,
-                     check_positive, check_probability, fail)
+                     check_names, check_positive, check_probability, fail)
 
 DEPENDENCY_KINDS = ("hard", "soft")
 COMPONENT_KINDS = ("client", "service", "load balancer", "router", "database", "cache",
@@ -182,7 +182,7 @@ class Architecture:
 
         The group itself never fails; its members do. Callers depend on the group.
         """
-        members = list(members) if not isinstance(members, str) else [members]
+        members = check_names("members", members)
         if not members:
             raise fail("members", members, "expected at least one member component")
         for member in members:
@@ -203,7 +203,7 @@ class Architecture:
 
         Modelled as a component the members hard-depend on, so exact analysis covers it.
         """
-        members = list(members) if not isinstance(members, str) else [members]
+        members = check_names("members", members)
         if not members:
             raise fail("members", members, "expected at least one member component")
         for member in members:
@@ -217,7 +217,7 @@ class Architecture:
     def add_feature(self, name: str, requires: Iterable[str], description: str = "") -> "Architecture":
         """A user journey served only when every component in ``requires`` works."""
         check_name("name", name)
-        requires = [requires] if isinstance(requires, str) else list(requires)
+        requires = check_names("requires", requires)
         if not requires:
             raise fail("requires", requires, "expected at least one component name")
         for required in requires:
@@ -245,7 +245,7 @@ class Architecture:
     def add_scenario(self, name: str, crashes: Iterable[str], description: str = "") -> "Architecture":
         """A named set of components to crash at once."""
         check_name("name", name)
-        crashes = [crashes] if isinstance(crashes, str) else list(crashes)
+        crashes = check_names("crashes", crashes)
         for crashed in crashes:
             self._require_component("crashes", crashed)
         self.scenarios[name] = Scenario(name, tuple(crashes), description)
@@ -313,7 +313,7 @@ class Architecture:
             return Feature(DEFAULT_FEATURE, tuple(self.entry_points), "every entry point works")
         if name is None:
             return next(iter(self.features.values()))
-        if name not in self.features:
+        if not isinstance(name, str) or name not in self.features:
             raise fail("feature", name, "expected one of " + ", ".join(repr(f) for f in self.features))
         return self.features[name]
 
@@ -341,6 +341,8 @@ class Architecture:
 
     def with_availability(self, overrides: Mapping[str, float] | None = None, **by_name: float) -> "Architecture":
         """A copy with some components' availability changed (crash = 0, perfect = 1)."""
+        if overrides is not None and not isinstance(overrides, Mapping):
+            raise fail("overrides", overrides, "expected a mapping of component name to availability")
         changes = dict(overrides or {}, **by_name)
         clone = self.copy()
         for name, value in changes.items():

@@ -149,10 +149,12 @@ class Structure:
     def probabilities(self, overrides: Mapping[str, float] | None = None) -> np.ndarray:
         """The availability vector for ``variables``, with some replaced (crash = 0)."""
         p = self.base.copy()
+        if overrides is not None and not isinstance(overrides, Mapping):
+            raise fail("overrides", overrides, "expected a mapping of component name to availability")
         if overrides:
             index = {name: i for i, name in enumerate(self.variables)}
             for name, value in overrides.items():
-                if name not in index:
+                if not isinstance(name, str) or name not in index:
                     raise fail("overrides", name, "expected a component that can fail: "
                                + ", ".join(repr(v) for v in self.variables[:12])
                                + (", ..." if len(self.variables) > 12 else ""))

@@ -9,6 +9,12 @@ import altair as alt
 from ..errors import fail
 
 
+def _tooltips(row: dict) -> list:
+    # Inline data (alt.Data) gives altair no dtypes to infer from: every field needs a type.
+    return [alt.Tooltip(c, type="quantitative" if isinstance(v, (int, float)) and not isinstance(v, bool)
+                        else "nominal") for c, v in row.items()]
+
+
 def _rows(rows: Sequence[dict], needed: Sequence[str]) -> list[dict]:
     rows = list(rows)
     if not rows or not all(isinstance(r, dict) for r in rows):
@@ -27,7 +33,7 @@ def curve_chart(rows: Sequence[dict], x: str, y: str, series: str | None = None,
     encoding = {"x": alt.X(f"{x}:Q", title=x),
                 "y": alt.Y(f"{y}:Q", title=y_title or y,
                            scale=alt.Scale(type="log") if log_y else alt.Scale(zero=False)),
-                "tooltip": [alt.Tooltip(c) for c in rows[0]]}
+                "tooltip": _tooltips(rows[0])}
     if series:
         encoding["color"] = alt.Color(f"{series}:N", title=series)
     return alt.Chart(alt.Data(values=rows)).mark_line(point=True).encode(**encoding).properties(
@@ -41,5 +47,5 @@ def nines_chart(rows: Sequence[dict], label: str = "architecture", value: str = 
     return alt.Chart(alt.Data(values=rows)).mark_bar().encode(
         y=alt.Y(f"{label}:N", sort=None, title=None),
         x=alt.X(f"{value}:Q", title=value),
-        tooltip=[alt.Tooltip(c) for c in rows[0]],
+        tooltip=_tooltips(rows[0]),
     ).properties(title=title, width=width)

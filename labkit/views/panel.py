@@ -70,7 +70,7 @@ class BreakItModel(traitlets.HasTraits):
     # -- actions (each validates, so widgets cannot drive the model into an error) ------
 
     def crash(self, name: str) -> None:
-        crashed_overrides(self.architecture, [name])
+        crashed_overrides(self.architecture, [name])  # validates: raises LabkitError
         if name not in self.crashed:
             self.crashed = [c for c in self.breakable if c in set(self.crashed) | {name}]
 
@@ -87,7 +87,7 @@ class BreakItModel(traitlets.HasTraits):
 
     def apply_scenario(self, name: str) -> None:
         scenarios = self.architecture.scenarios
-        if name not in scenarios:
+        if not isinstance(name, str) or name not in scenarios:
             raise fail("scenario", name, "expected one of " + ", ".join(map(repr, scenarios)))
         self.set_crashed(set(self.crashed) | set(scenarios[name].crashes))
 
