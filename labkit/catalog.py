@@ -10,9 +10,11 @@ measurements of Amazon's systems; lessons say so.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Sequence
 
 from .errors import check_count, check_probability, fail
+from .layout import positions
 from .model import Architecture
 from .sharding import all_shards, cell_for, shard_for
 
@@ -232,3 +234,56 @@ def sharded_workers(workers: int = 8, shard_size: int = 2, scheme: str = "plain"
     arch.add_scenario("poison customer", [f"w{m + 1}" for m in dead],
                       f"{poison} crashes every worker it reaches: its shard")
     return arch
+
+
+def in_cells(arch: Architecture, n_cells: int = 3, *, router_availability: float = 0.99999,
+             features: Sequence[str] | None = None, customer_feature: str | None = None) -> Architecture:
+    """Any architecture made cell-based: ``n_cells`` full copies behind a thin router.
+
+    Every component is copied into each cell as ``cellN-<name>``, with its dependencies; the
+    router reaches each cell's entry points softly (a dead cell must not fail the router).
+    Each feature becomes one per cell, ``"cell N: <feature>"``, and customers are split
+    equally by cell on ``customer_feature`` (default: the primary feature).
+    """
+    source = arch.validate() if isinstance(arch, Architecture) else None
+    if source is None:
+        raise fail("arch", arch, "expected a labkit Architecture to copy into cells")
+    n_cells = check_count("n_cells", n_cells, low=1, high=64)
+    chosen = list(features) if features is not None else source.feature_names
+    for name in chosen:
+        source.feature(name)
+    customer_feature = source.feature(customer_feature).name
+    if customer_feature not in chosen:
+        chosen.insert(0, customer_feature)
+    pos = positions(source)
+    xs = [p[0] for p in pos.values()]
+    width = max(xs) - min(xs) + 1.5
+    out = Architecture(f"{source.name} in {n_cells} cells", f"{n_cells} copies of: {source.description}")
+    out.add_component("router", router_availability, kind="router", label="cell router",
+                      pos=((n_cells - 1) * width / 2 + (max(xs) + min(xs)) / 2, -1.2),
+                      description="stateless: hash(customer) mod N, no business logic")
+    for c in range(1, n_cells + 1):
+        rename = {name: f"cell{c}-{name}" for name in source.components}
+        for name in source.components:
+            comp = source.component(name)
+            x, y = pos[name]
+            copy = replace(comp, name=rename[name], pos=((c - 1) * width + x, y),
+                           label=f"{c}:{comp.display_name}")
+            out.add(copy)
+        for caller, callee, kind in source.edges():
+            out.graph.add_edge(rename[caller], rename[callee], kind=kind)
+        for entry in source.entry_points:
+            out.add_dependency("router", rename[entry], "soft")
+        for name in chosen:
+            out.add_feature(f"cell {c}: {name}", ["router"] + [rename[r] for r in source.feature(name).requires])
+    out._changed()
+    out.set_partitions({f"cell {c}: {customer_feature}": 1 / n_cells for c in range(1, n_cells + 1)})
+    for scenario in source.scenarios.values():
+        out.add_scenario(f"cell 1: {scenario.name}", [f"cell1-{n}" for n in scenario.crashes],
+                         scenario.description + " (in cell 1 only)")
+    return out
+
+
+def detail_page_cells(n_cells: int = 3, graceful: bool = True) -> Architecture:
+    """The product detail page of S5, cell-based: each cell a full copy serving 1/N of customers."""
+    return in_cells(detail_page(graceful), n_cells, customer_feature="can buy")

@@ -150,3 +150,21 @@ def test_compile_is_cached_until_the_architecture_changes():
     assert compile_structure(arch) is first
     arch.add_component("cache", 0.99)
     assert compile_structure(arch) is not first
+
+
+def test_detail_page_in_cells():
+    page = catalog.detail_page()
+    arch = catalog.detail_page_cells(3)
+    per_cell = 0.99999 * labkit.availability(page, "can buy")
+    assert labkit.request_success_ratio(arch) == pytest.approx(per_cell)
+    assert labkit.blast_radius(arch, ["cell2-price"]) == pytest.approx(1 / 3)
+    assert labkit.blast_radius(arch, ["cell2-reviews db"]) == 0.0  # soft: the page degrades
+    assert labkit.single_points_of_failure(arch, "cell 1: can buy") == [
+        "router"] + [f"cell1-{c}" for c in labkit.single_points_of_failure(page, "can buy")]
+
+
+def test_in_cells_matches_brute_force():
+    arch = catalog.in_cells(catalog.replicated_monolith(2), 2)
+    for feature in arch.feature_names:
+        assert labkit.availability(arch, feature) == pytest.approx(
+            labkit.brute_force_availability(arch, feature), abs=1e-12)

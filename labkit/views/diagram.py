@@ -15,7 +15,7 @@ from __future__ import annotations
 import altair as alt
 
 from ..model import Architecture, as_architecture
-from .layout import positions
+from ..layout import positions
 
 STATE_COLOURS = {"up": "#2e9e5b", "degraded": "#e3a21a", "failed": "#f08a5d", "crashed": "#c0392b"}
 STATE_PARAM = "node_state"

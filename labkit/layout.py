@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import networkx as nx
 
-from ..model import Architecture
+from .model import Architecture
 
 
 def positions(arch: Architecture) -> dict[str, tuple[float, float]]:
