@@ -306,4 +306,7 @@ def test_monolith_break_it_panel(lab, page, tmp_path):
         while svg.inner_html() == svg_before:
             assert time.monotonic() < deadline, "the diagram did not redraw after crashing app"
             time.sleep(0.2)
+        # Kept for a person to look at: what the learner sees after the click.
+        panel.screenshot(path=str(tmp_path / "monolith-panel-after-click.png"))
+        print(f"panel screenshot: {tmp_path / 'monolith-panel-after-click.png'}")
         assert_no_widget_errors(page, path)

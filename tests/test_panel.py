@@ -20,7 +20,7 @@ def test_crashing_the_monolith_app_takes_every_feature_down():
     assert getattr(chart.params, STATE_PARAM)["app"] == "crashed"
     # The same widgets, updated in place: nothing was re-created.
     assert panel.chart is chart and panel.readout is readout and panel.view.toggles["app"] is toggle
-    assert readout.value != before and "❌ down" in readout.value
+    assert readout.value != before and "DOWN" in readout.value
     toggle.value = False
     assert panel.last_results.features["buy"].availability == pytest.approx(
         labkit.availability(catalog.monolith()))
@@ -81,6 +81,17 @@ def test_switch_plain_to_shuffle_carries_the_crash():
     assert set(panel.model.crashed) == crashed
     assert panel.last_results.blast_radius == pytest.approx(1 / 28)
     assert panel.children[-1] is panel.views["shuffle"].box
+
+
+def test_browser_redraw_reporting_initial_states_is_corrected():
+    # On (re)draw the browser reports the spec's initial node_state; the panel must resend.
+    panel = break_it(catalog.monolith())
+    panel.model.crash("app")
+    setattr(panel.chart.params, STATE_PARAM, {"app": "up", "server": "up", "db": "up"})
+    assert getattr(panel.chart.params, STATE_PARAM)["app"] == "crashed"
+    # The same arriving as a message from the browser (ipywidgets' own entry point).
+    panel.chart.set_state({"_params": {STATE_PARAM: {"app": "up", "server": "up", "db": "up"}}})
+    assert panel.chart._params[STATE_PARAM]["app"] == "crashed"
 
 
 def test_clicking_a_node_in_the_diagram_toggles_it():

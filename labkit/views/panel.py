@@ -127,7 +127,8 @@ def readout_html(arch: Architecture, results: PanelResults) -> str:
     """The live numbers as a small HTML table."""
     rows = []
     for name, r in results.features.items():
-        mark = "✅ served" if r.working else "❌ down"
+        mark = ("<span style='color:#2e7d32'>served</span>" if r.working
+                else "<b style='color:#c0392b'>DOWN</b>")
         shown_nines = "∞" if math.isinf(r.nines) else f"{r.nines:.2f}"
         rows.append(f"<tr><td>{name}</td><td>{mark}</td><td>{format_percent(r.availability)}</td>"
                     f"<td>{shown_nines}</td><td>{format_duration(r.downtime_per_year)}</td></tr>")
@@ -140,7 +141,8 @@ def readout_html(arch: Architecture, results: PanelResults) -> str:
     totals = (f"<b>Request success ratio</b> {format_percent(results.request_success_ratio)}"
               f" · <b>customers affected now (blast radius)</b> {results.blast_radius:.1%}"
               f" · <b>crashed</b> {crashed}")
-    return ("<table class='labkit-table'><tr><th>feature</th><th>right now</th>"
+    return ("<style>.labkit-table td, .labkit-table th {padding: 1px 12px; text-align: left}"
+            "</style><table class='labkit-table'><tr><th>feature</th><th>right now</th>"
             "<th>availability</th><th>nines</th><th>downtime / year</th></tr>"
             + "".join(rows) + f"</table><div>{totals}</div>"
             "<div style='color:#555;font-size:90%'>Availability is computed exactly with the "
@@ -189,6 +191,10 @@ class _ArchitectureView:
         self.readout = widgets.HTML(readout_html(arch, results))
         self.readout.add_class("labkit-readout")
         self.chart.selections.observe(self._on_click, names=[CLICK_PARAM])
+        self._states = dict(results.states)
+        # Registered for all names so it runs *after* altair's own params observer (observers
+        # of a specific name run first); otherwise altair re-applies a stale value afterwards.
+        self.chart.params.observe(self._keep_states)
         self._clicked: set[str] = set()
         legend = " ".join(f"<span style='color:{c}'>●</span> {s}" for s, c in STATE_COLOURS.items())
         self.box = widgets.VBox([
@@ -231,6 +237,13 @@ class _ArchitectureView:
                 self.model.toggle(name)
         self._clicked = now
 
+    def _keep_states(self, change):
+        # When the browser (re)draws the chart it reports the spec's initial parameter values
+        # back, which would leave the kernel believing the drawing shows the current states.
+        # Send the current states again whenever what came back differs.
+        if change["name"] == STATE_PARAM and change["new"] != self._states:
+            setattr(self.chart.params, STATE_PARAM, dict(self._states))
+
     def refresh(self) -> PanelResults:
         """Recompute and update the existing widgets and chart in place."""
         results = self.model.results()
@@ -245,7 +258,8 @@ class _ArchitectureView:
         finally:
             self._syncing = False
         self.readout.value = readout_html(self.model.architecture, results)
-        setattr(self.chart.params, STATE_PARAM, dict(results.states))
+        self._states = dict(results.states)
+        setattr(self.chart.params, STATE_PARAM, dict(self._states))
         return results
 
 
