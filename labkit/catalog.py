@@ -69,6 +69,9 @@ def replicated_monolith(replicas: int = 3, app: float = 0.999, load_balancer: fl
 _DETAIL_CORE = ("title", "price", "buy box")
 _DETAIL_EXTRAS = ("images", "star rating", "reviews", "recommendations", "delivery estimate",
                   "questions")
+# Left to right in the diagram, grouped by the backend each widget uses, so lines don't cross.
+_DETAIL_ORDER = ("title", "images", "price", "buy box", "delivery estimate", "star rating",
+                 "reviews", "questions", "recommendations")
 
 
 def detail_page(graceful: bool = True, widget: float = 0.999, backend: float = 0.9995,
@@ -84,17 +87,19 @@ def detail_page(graceful: bool = True, widget: float = 0.999, backend: float = 0
     arch.add_component("page", page, label="detail page", pos=(0, 0),
                        description="assembles the widgets into one page")
     widgets = _DETAIL_CORE + _DETAIL_EXTRAS
-    for i, name in enumerate(widgets):
-        arch.add_component(name, widget, pos=(i - (len(widgets) - 1) / 2, 1),
+    x = {name: i - (len(_DETAIL_ORDER) - 1) / 2 for i, name in enumerate(_DETAIL_ORDER)}
+    for name in widgets:
+        arch.add_component(name, widget, pos=(x[name], 1),
                            description="core: needed to buy" if name in _DETAIL_CORE
                            else "extra: nice to have")
-    backends = [("catalog", ("title", "images"), (-3, 2)),
-                ("pricing", ("price",), (-1.5, 2)),
-                ("inventory", ("buy box", "delivery estimate"), (0, 2)),
-                ("reviews db", ("star rating", "reviews", "questions"), (2, 2)),
-                ("personalization", ("recommendations",), (3.5, 2))]
-    for name, users, pos in backends:
-        arch.add_component(name, backend, kind="database", pos=pos)
+    backends = [("catalog", ("title", "images")), ("pricing", ("price",)),
+                ("inventory", ("buy box", "delivery estimate")),
+                ("reviews db", ("star rating", "reviews", "questions")),
+                ("personalization", ("recommendations",))]
+    for name, users in backends:
+        # Each backend sits under the middle of the widgets it serves.
+        arch.add_component(name, backend, kind="database",
+                           pos=(sum(x[u] for u in users) / len(users), 2))
         for user in users:
             arch.add_dependency(user, name)
     for name in widgets:
@@ -256,19 +261,26 @@ def in_cells(arch: Architecture, n_cells: int = 3, *, router_availability: float
     if customer_feature not in chosen:
         chosen.insert(0, customer_feature)
     pos = positions(source)
-    xs = [p[0] for p in pos.values()]
-    width = max(xs) - min(xs) + 1.5
+    xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
+    # Narrow stacks sit side by side under the router; wide ones (a whole page of widgets)
+    # are stacked in bands with the router on the left, so labels keep their room.
+    side_by_side = max(xs) - min(xs) <= 4
+    step = (max(xs) - min(xs) + 1.5) if side_by_side else (max(ys) - min(ys) + 1.4)
+
+    def place(c: int, x: float, y: float) -> tuple[float, float]:
+        return ((c - 1) * step + x, y) if side_by_side else (x, (c - 1) * step + y)
+
+    router_pos = (((n_cells - 1) * step + max(xs) + min(xs)) / 2, min(ys) - 1.2) if side_by_side \
+        else (min(xs) - 1.5, ((n_cells - 1) * step + max(ys) + min(ys)) / 2)
     out = Architecture(f"{source.name} in {n_cells} cells", f"{n_cells} copies of: {source.description}")
     out.add_component("router", router_availability, kind="router", label="cell router",
-                      pos=((n_cells - 1) * width / 2 + (max(xs) + min(xs)) / 2, -1.2),
-                      description="stateless: hash(customer) mod N, no business logic")
+                      pos=router_pos, description="stateless: hash(customer) mod N, no business logic")
     for c in range(1, n_cells + 1):
         rename = {name: f"cell{c}-{name}" for name in source.components}
         for name in source.components:
             comp = source.component(name)
-            x, y = pos[name]
-            copy = replace(comp, name=rename[name], pos=((c - 1) * width + x, y),
-                           label=f"{c}:{comp.display_name}")
+            copy = replace(comp, name=rename[name], pos=place(c, *pos[name]), label=comp.display_name,
+                           description=f"cell {c}: {comp.description or comp.kind}")
             out.add(copy)
         for caller, callee, kind in source.edges():
             out.graph.add_edge(rename[caller], rename[callee], kind=kind)

@@ -58,8 +58,11 @@ def diagram(arch: Architecture, states: dict[str, str] | None = None, *, width: 
     ys = [n["y"] for n in nodes]
     span_x = max(xs) - min(xs)
     span_y = max(ys) - min(ys)
-    width = width or int(min(900, max(320, 90 * (span_x + 1))))
-    height = height or int(min(520, max(180, 95 * (span_y + 1))))
+    width = width or int(min(1100, max(320, 100 * (span_x + 1))))
+    height = height or int(min(720, max(180, 80 * (span_y + 1))))
+    # Crowded rows (many cells, many shards) get smaller boxes and labels broken at spaces.
+    crowded = width / (span_x + 1) < 80
+    node_size, font_size = (380, 9) if crowded else (900, 11)
     pad_x = 0.6 if span_x else 1.0
     pad_y = 0.45 if span_y else 1.0
     x = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[min(xs) - pad_x, max(xs) + pad_x]))
@@ -83,13 +86,15 @@ def diagram(arch: Architecture, states: dict[str, str] | None = None, *, width: 
         opacity=alt.condition("datum.kind == 'none'", alt.value(0), alt.value(1)),
     ).transform_calculate(target_state=f"{STATE_PARAM}[datum.target] || 'up'")
     node_layer = alt.Chart(alt.Data(values=nodes)).mark_point(
-        filled=True, size=900, opacity=1, stroke="#1f2933", cursor="pointer").encode(
+        filled=True, size=node_size, opacity=1, stroke="#1f2933", cursor="pointer").encode(
         x=x, y=y, color=colour, shape=alt.Shape("shape:N", scale=None),
         strokeWidth=alt.condition(clicked, alt.value(2.5), alt.value(0.8)),
         tooltip=[alt.Tooltip("label:N", title="component"), alt.Tooltip("state:N"),
                  alt.Tooltip("availability:N"), alt.Tooltip("about:N", title="what")],
     ).transform_calculate(state=f"{STATE_PARAM}[datum.name] || 'up'").add_params(clicked)
-    label_layer = alt.Chart(alt.Data(values=nodes)).mark_text(dy=26, fontSize=11).encode(
+    label_layer = alt.Chart(alt.Data(values=nodes)).mark_text(
+        dy=18 if crowded else 26, baseline="top" if crowded else "middle", fontSize=font_size,
+        lineBreak=" " if crowded else "\n").encode(
         x=x, y=y, text="label:N")
     return alt.layer(edge_layer, node_layer, label_layer).add_params(state).properties(
         width=width, height=height).configure_view(stroke=None)

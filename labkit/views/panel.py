@@ -161,15 +161,17 @@ class _ArchitectureView:
                                       embed_options={"renderer": "svg", "actions": False})
         self.chart.add_class("labkit-diagram")
         self.toggles: dict[str, widgets.ToggleButton] = {}
+        shown = [arch.component(c).display_name for c in model.breakable]
+        # Copies in cells share a label ("price" in every cell): buttons then use the name.
+        caption = {c: label if shown.count(label) == 1 else c for c, label in zip(model.breakable, shown)}
         for name in model.breakable:
-            button = widgets.ToggleButton(value=False, description=arch.component(name).display_name,
+            button = widgets.ToggleButton(value=False, description=caption[name],
                                           tooltip=f"crash or restore {name}", icon="bolt",
                                           layout=widgets.Layout(width="auto"))
             button.add_class(f"labkit-crash-{css_name(name)}")
             button.observe(self._on_toggle(name), names="value")
             self.toggles[name] = button
-        self.picker = widgets.Dropdown(options=[(arch.component(c).display_name, c)
-                                                for c in model.breakable],
+        self.picker = widgets.Dropdown(options=[(caption[c], c) for c in model.breakable],
                                        description="component", layout=widgets.Layout(width="260px"))
         self.slider = widgets.FloatSlider(value=model.availability_of(model.breakable[0]),
                                           min=0.9, max=1.0, step=0.0001, readout_format=".2%",
