@@ -54,10 +54,16 @@ def parallel(*availabilities: float) -> float:
 
 def k_of_n(k: int, n: int, availability: float) -> float:
     """At least ``k`` of ``n`` identical, independent replicas work."""
-    n = check_count("n", n, low=1)
+    n = check_count("n", n, low=1, high=100_000)
     k = check_count("k", k, low=0, high=n)
     a = check_probability("availability", availability)
-    return sum(math.comb(n, i) * a**i * (1 - a) ** (n - i) for i in range(k, n + 1))
+    if a in (0.0, 1.0):
+        return float(a == 1.0 or k == 0)
+    if n <= 500:  # exact binomial terms; beyond this C(n, i) overflows a float
+        return sum(math.comb(n, i) * a**i * (1 - a) ** (n - i) for i in range(k, n + 1))
+    log_a, log_b = math.log(a), math.log1p(-a)
+    return min(1.0, sum(math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+                                 + i * log_a + (n - i) * log_b) for i in range(k, n + 1)))
 
 
 def availability_from_mtbf(mtbf: float, mttr: float) -> float:

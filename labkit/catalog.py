@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Sequence
 
-from .errors import check_count, check_probability, fail
+from .errors import check_count, check_names, check_probability, fail
 from .layout import positions
 from .model import Architecture
 from .sharding import all_shards, cell_for, shard_for
@@ -128,8 +128,8 @@ def cells(n_cells: int = 4, tiers: Sequence[str] = ("web", "app", "db"), *, regi
     """
     n_cells = check_count("n_cells", n_cells, low=1, high=512)
     regions = check_count("regions", regions, low=1, high=64)
-    tiers = [tiers] if isinstance(tiers, str) else list(tiers)
-    if not tiers or not all(isinstance(t, str) and t for t in tiers):
+    tiers = check_names("tiers", tiers)
+    if not tiers or not all(t for t in tiers):
         raise fail("tiers", tiers, "expected a non-empty list of tier names")
     if len(set(tiers)) != len(tiers):
         raise fail("tiers", tiers, "tier names must be unique")

@@ -96,3 +96,11 @@ def test_route53_shards():
 def test_static_stability():
     assert sharding.static_stability_capacity(3) == 1.5
     assert sharding.max_utilisation(3) == pytest.approx(2 / 3)
+
+
+def test_k_of_n_large_n_matches_exact_rational_arithmetic():
+    # Past 500 replicas labkit sums the terms in logs; exact big-integer arithmetic is the truth.
+    from fractions import Fraction
+    n, k, a = 1200, 1150, Fraction(97, 100)
+    exact = sum(math.comb(n, i) * a**i * (1 - a) ** (n - i) for i in range(k, n + 1))
+    assert labkit.k_of_n(k, n, 0.97) == pytest.approx(float(exact), rel=1e-9)
