@@ -13,7 +13,7 @@ Two independent ways to compute it, so each checks the other:
 
 >>> from labkit.catalog import monolith
 >>> structure = compile_structure(monolith())
->>> round(structure.availability()["serve"], 6) == round(0.9995 * 0.999 * 0.9995, 6)
+>>> round(structure.availability()["buy"], 6) == round(0.9995 * 0.999 * 0.9995, 6)
 True
 """
 
@@ -261,7 +261,7 @@ def feature_works(arch: Architecture, up: np.ndarray, components: Sequence[str] 
     >>> arch = monolith()
     >>> worlds = np.ones((2, len(arch.components)), dtype=bool)
     >>> worlds[1, arch.components.index("app")] = False
-    >>> feature_works(arch, worlds)["serve"].tolist()
+    >>> feature_works(arch, worlds)["buy"].tolist()
     [True, False]
     """
     works = component_works(arch, up, components)

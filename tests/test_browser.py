@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import LESSONS, REPO, rel
+from conftest import LESSONS, REPO, WORKBOOK, rel
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +54,7 @@ WIDGET_ERRORS = (
     "Could not create a",
 )
 MONOLITH = "01_monolith.ipynb"
+CELLS = "04_cells.ipynb"
 RENDERED = ".labkit-panel, .vega-embed"
 SERVER_START_S = 60
 KERNEL_READY_S = 90
@@ -309,4 +310,37 @@ def test_monolith_break_it_panel(lab, page, tmp_path):
         # Kept for a person to look at: what the learner sees after the click.
         panel.screenshot(path=str(tmp_path / "monolith-panel-after-click.png"))
         print(f"panel screenshot: {tmp_path / 'monolith-panel-after-click.png'}")
+        assert_no_widget_errors(page, path)
+
+
+@pytest.mark.parametrize("chapter", WORKBOOK, ids=rel)
+def test_workbook_chapter_runs_in_browser(chapter, lab, page, tmp_path):
+    """A learner opens a chapter and runs it unanswered: hints, a score, no errors."""
+    path = rel(chapter)
+    with screenshot_on_failure(page, tmp_path):
+        open_notebook(page, lab, path)
+        run_all(page)
+        page.wait_for_selector("text=Score: 0/", timeout=UI_S * 1000)
+        assert "Hint:" in page.inner_text("body")
+        assert_no_widget_errors(page, path)
+
+
+@pytest.mark.skipif(not (REPO / "lessons" / CELLS).exists(), reason=f"lessons/{CELLS} not written yet")
+def test_cells_panel_shows_blast_radius(lab, page, tmp_path):
+    """In the cells lesson, restore everything, crash one cell's db: a quarter of customers."""
+    path = f"lessons/{CELLS}"
+    with screenshot_on_failure(page, tmp_path):
+        open_notebook(page, lab, path)
+        run_all(page)
+        panel = page.locator(".labkit-panel").first
+        panel.wait_for(timeout=UI_S * 1000)
+        readout = panel.locator(".labkit-readout").first
+        panel.locator("button.labkit-restore").first.click()
+        page.wait_for_function(
+            "(el) => el.innerText.includes('crashed nothing')", arg=readout.element_handle(),
+            timeout=UI_S * 1000)
+        panel.locator("button.labkit-crash-cell3-db").first.click()
+        page.wait_for_function(
+            "(el) => el.innerText.includes('blast radius) 25.0%')", arg=readout.element_handle(),
+            timeout=UI_S * 1000)
         assert_no_widget_errors(page, path)

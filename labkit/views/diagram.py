@@ -6,8 +6,8 @@ recolours the drawing in the browser without rebuilding or re-embedding the char
 
 >>> from labkit.catalog import monolith
 >>> spec = diagram(monolith()).to_dict()
->>> spec["params"][0]["name"]
-'node_state'
+>>> sorted(p["name"] for p in spec["params"])
+['clicked', 'node_state']
 """
 
 from __future__ import annotations
