@@ -162,7 +162,7 @@ def request_success_ratio(arch: Architecture, overrides: Mapping[str, float] | N
     """
     arch = as_architecture(arch)
     values = feature_availability(arch, overrides)
-    return sum(share * values[f] for f, share in arch.customer_shares.items())
+    return math.fsum(share * values[f] for f, share in arch.customer_shares.items())
 
 
 def crashed_overrides(arch: Architecture, crashed: Iterable[str]) -> dict[str, float]:
@@ -270,7 +270,7 @@ def right_now(arch: Architecture, crashed: Iterable[str] = ()) -> Snapshot:
         else:
             states[c] = "up"
     features = {f: all(works[r] for r in arch.feature(f).requires) for f in arch.feature_names}
-    radius = float(sum(share for f, share in arch.customer_shares.items() if not features[f]))
+    radius = math.fsum(share for f, share in arch.customer_shares.items() if not features[f])
     return Snapshot(states, features, radius)
 
 

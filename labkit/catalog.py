@@ -116,6 +116,7 @@ def detail_page(graceful: bool = True, widget: float = 0.999, backend: float = 0
 def cells(n_cells: int = 4, tiers: Sequence[str] = ("web", "app", "db"), *, regions: int = 1,
           tier_availability: float = 0.999, router_availability: float = 0.99999,
           region_availability: float = 0.9999, shared_database: bool = False,
+          deploy_waves: int = 0, deploy_availability: float = 0.9999,
           customers: Sequence[Any] | None = None, seed: int = 0) -> Architecture:
     """``n_cells`` identical cells behind a thin, stateless, hash-based router (talk, S6-S8).
 
@@ -123,6 +124,8 @@ def cells(n_cells: int = 4, tiers: Sequence[str] = ("web", "app", "db"), *, regi
     feature is "my cell works". Cells share nothing unless ``shared_database=True`` puts one
     database under every cell, which the analysis shows as a single point of failure.
     With ``regions > 1`` the cells are spread over regions, each a shared failure domain.
+    With ``deploy_waves > 0`` each cell's middle tier runs the build of one deployment wave
+    (consecutive cells): a bad build is a failure domain of its wave's cells only.
     ``customers``: route this population with the router's hash to set each cell's share
     (default: equal shares).
     """
@@ -164,9 +167,19 @@ def cells(n_cells: int = 4, tiers: Sequence[str] = ("web", "app", "db"), *, regi
             arch.add_failure_domain(f"region{r + 1}", members, region_availability, label=f"region {r + 1}",
                                     pos=(r * per_region + (per_region - 1) / 2, len(tiers) + 1))
         arch.add_scenario("region 1 outage", ["region1"], "a whole region's cells go together")
+    deploy_waves = check_count("deploy_waves", deploy_waves, low=0, high=n_cells)
+    if deploy_waves:
+        middle = tiers[len(tiers) // 2]
+        for w in range(deploy_waves):
+            members = [f"cell{c + 1}-{middle}" for c in range(n_cells) if c * deploy_waves // n_cells == w]
+            arch.add_failure_domain(f"wave{w + 1}", members, deploy_availability, label=f"deploy wave {w + 1}",
+                                    description="the build this wave runs: a bad one fails them all",
+                                    pos=((w + 0.5) * n_cells / deploy_waves - 0.5,
+                                         len(tiers) + 1 + (regions > 1)))
+        arch.add_scenario("bad deploy to wave 1", ["wave1"], "a bad build reaches the first wave only")
     if shared_database:
         arch.add_component("shared-db", 0.9995, kind="database", label="shared database",
-                           pos=((n_cells - 1) / 2, len(tiers) + 1 + (regions > 1)))
+                           pos=((n_cells - 1) / 2, len(tiers) + 1 + (regions > 1) + (deploy_waves > 0)))
         for c in range(n_cells):
             arch.add_dependency(f"cell{c + 1}-{tiers[-1]}", "shared-db")
         arch.add_scenario("shared database down", ["shared-db"], "the state the cells share fails")

@@ -168,3 +168,15 @@ def test_in_cells_matches_brute_force():
     for feature in arch.feature_names:
         assert labkit.availability(arch, feature) == pytest.approx(
             labkit.brute_force_availability(arch, feature), abs=1e-12)
+
+
+def test_deploy_waves_bound_a_bad_deploy():
+    arch = catalog.cells(6, deploy_waves=3)
+    assert labkit.blast_radius(arch, ["wave1"]) == pytest.approx(2 / 6)
+    assert labkit.blast_radius(arch, arch.scenarios["bad deploy to every cell"].crashes) == 1.0
+    assert "wave1" in labkit.single_points_of_failure(arch, "cell 2 customers")
+    assert "wave2" in labkit.single_points_of_failure(arch, "cell 3 customers")
+    small = catalog.cells(3, ("web", "app"), deploy_waves=2)
+    for feature in small.feature_names:
+        assert labkit.availability(small, feature) == pytest.approx(
+            labkit.brute_force_availability(small, feature), abs=1e-12)
