@@ -3,7 +3,9 @@
 Papermill proves the Python runs; only a browser proves the widgets render offline and answer
 a click. Each lesson is opened in a real JupyterLab, run top to bottom, and checked for the
 widget-loading errors a learner would see. In the monolith lesson the break-it panel is then
-driven: crash ``app`` and watch the readout and the diagram change.
+driven: crash ``app`` by its button and the database by clicking its box, and watch the
+readout and the diagram change. Workbook chapters are run unanswered (hints, a score), and
+the cells lesson shows a blast radius of 1/4 after one click.
 
 The panel's CSS classes are a contract with ``labkit.views``:
 ``.labkit-panel`` (the panel), ``.labkit-crash-<component>`` (its crash toggle button),
@@ -306,6 +308,14 @@ def test_monolith_break_it_panel(lab, page, tmp_path):
         # The chart redraws asynchronously after the readout; give it the same bound.
         while svg.inner_html() == svg_before:
             assert time.monotonic() < deadline, "the diagram did not redraw after crashing app"
+            time.sleep(0.2)
+        # Clicking a box in the diagram crashes it too (nodes are drawn as symbols, in the
+        # order components were added: app, server, db).
+        before_click = readout.inner_text()
+        panel.locator(".labkit-diagram g.mark-symbol.role-mark path").nth(2).click()
+        deadline = time.monotonic() + UI_S
+        while "crashed database" not in readout.inner_text():
+            assert time.monotonic() < deadline, f"clicking the db box did not crash it: {before_click!r}"
             time.sleep(0.2)
         # Kept for a person to look at: what the learner sees after the click.
         panel.screenshot(path=str(tmp_path / "monolith-panel-after-click.png"))
