@@ -266,6 +266,15 @@ def assert_no_widget_errors(page, path: str) -> None:
     assert not tracebacks, f"{path}: cells raised:\n" + "\n".join(tracebacks)
 
 
+def first_panel_after_run_all(page, lab: Lab, path: str):
+    """Open ``path``, Run All, and return the first break-it panel and its readout."""
+    open_notebook(page, lab, path)
+    run_all(page)
+    panel = page.locator(".labkit-panel").first
+    panel.wait_for(timeout=UI_S * 1000)
+    return panel, panel.locator(".labkit-readout").first
+
+
 # --------------------------------------------------------------------------- tests
 
 
@@ -287,12 +296,7 @@ def test_lesson_renders_in_browser(lesson, lab, page, tmp_path):
 def test_monolith_break_it_panel(lab, page, tmp_path):
     path = f"lessons/{MONOLITH}"
     with screenshot_on_failure(page, tmp_path):
-        open_notebook(page, lab, path)
-        run_all(page)
-
-        panel = page.locator(".labkit-panel").first
-        panel.wait_for(timeout=UI_S * 1000)
-        readout = panel.locator(".labkit-readout").first
+        panel, readout = first_panel_after_run_all(page, lab, path)
         svg = panel.locator(".labkit-diagram svg.marks").first  # vega-embed's menu icon is an svg too
         svg.wait_for(timeout=UI_S * 1000)
         readout_before = readout.inner_text()
@@ -340,11 +344,7 @@ def test_cells_panel_shows_blast_radius(lab, page, tmp_path):
     """In the cells lesson, restore everything, crash one cell's db: a quarter of customers."""
     path = f"lessons/{CELLS}"
     with screenshot_on_failure(page, tmp_path):
-        open_notebook(page, lab, path)
-        run_all(page)
-        panel = page.locator(".labkit-panel").first
-        panel.wait_for(timeout=UI_S * 1000)
-        readout = panel.locator(".labkit-readout").first
+        panel, readout = first_panel_after_run_all(page, lab, path)
         panel.locator("button.labkit-restore").first.click()
         page.wait_for_function(
             "(el) => el.innerText.includes('crashed nothing')", arg=readout.element_handle(),
