@@ -116,7 +116,7 @@ class Workbook:
 
     def check(self, name: str, answer: Any) -> CheckResult:
         """Grade ``answer`` for exercise ``name`` and print right/wrong with a hint."""
-        if name not in self.exercises:
+        if not isinstance(name, str) or name not in self.exercises:
             raise fail("name", name, "expected an exercise of chapter "
                        f"{self.chapter!r}: " + ", ".join(map(repr, self.exercises)))
         exercise = self.exercises[name]
@@ -134,10 +134,11 @@ class Workbook:
             message = f"✅ {name}: correct."
         else:
             # Hints get more specific with each try; an empty answer only needs filling in.
-            hint = exercise.hints[min(tries, len(exercise.hints) - 1)] if exercise.hints else ""
-            if answer is None or not hint:
-                hint = ""
-            message = f"❌ {name}: not yet. Hint: {how}" + (f" {hint[0].upper()}{hint[1:]}" if hint else "")
+            hint = ""
+            if answer is not None and exercise.hints:
+                hint = exercise.hints[min(tries, len(exercise.hints) - 1)]
+                hint = " " + hint[0].upper() + hint[1:]
+            message = f"❌ {name}: not yet. Hint: {how}{hint}"
         print(message)
         return CheckResult(name, ok, message)
 

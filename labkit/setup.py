@@ -14,9 +14,6 @@ from pathlib import Path
 
 import altair as alt
 
-_done = False
-
-
 def _cache_file() -> Path:
     import vl_convert
 
@@ -47,7 +44,5 @@ def enable_offline_charts() -> None:
 
 
 def setup() -> None:
-    """Call once at the top of a notebook: offline charts, widget-friendly defaults."""
-    global _done
+    """Call once at the top of a notebook: every chart and panel then renders offline."""
     enable_offline_charts()
-    _done = True
