@@ -7,6 +7,7 @@ session (keyed by notebook, parameters and a run number) together with how long 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -19,6 +20,13 @@ from typing import Any
 
 import nbformat
 import pytest
+from hypothesis import settings
+
+# Property tests explore new random examples on a developer's machine; in CI (CI=true) they
+# replay a fixed sequence, so a run is reproducible and a red CI names a repeatable example.
+settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 REPO = Path(__file__).resolve().parent.parent
 KERNEL = "python3"
