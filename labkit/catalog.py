@@ -13,10 +13,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Sequence
 
+import numpy as np
+
 from .errors import check_count, check_names, check_probability, fail
 from .layout import positions
 from .model import Architecture
-from .sharding import all_shards, cell_for, shard_for
+from .sharding import (all_shards, cell_for, customers_per_cell, shard_count, shard_for,
+                       shard_indexes)
 
 
 def monolith(app: float = 0.999, server: float = 0.9995, db: float = 0.9995) -> Architecture:
@@ -184,9 +187,7 @@ def cells(n_cells: int = 4, tiers: Sequence[str] = ("web", "app", "db"), *, regi
             arch.add_dependency(f"cell{c + 1}-{tiers[-1]}", "shared-db")
         arch.add_scenario("shared database down", ["shared-db"], "the state the cells share fails")
     if customers is not None:
-        counts = [0] * n_cells
-        for key in customers:
-            counts[cell_for(key, n_cells, seed)] += 1
+        counts = customers_per_cell(customers, n_cells, seed).tolist()
         total = sum(counts)
         if total == 0:
             raise fail("customers", customers, "expected at least one customer")
@@ -223,6 +224,11 @@ def sharded_workers(workers: int = 8, shard_size: int = 2, scheme: str = "plain"
     works (clients retry on the other members). The "poison customer" scenario crashes every
     worker of ``poison``'s shard.
     """
+    check_count("workers", workers, low=1, high=64)
+    if shard_count(workers, shard_size, scheme) > 2000:  # one feature per shard: keep it drawable
+        raise fail("shard_size", shard_size, f"expected at most 2000 shards of {workers} workers "
+                   f"(got {shard_count(workers, shard_size, scheme):,}); use labkit.sharding for "
+                   "larger counts")
     shards = all_shards(workers, shard_size, scheme)
     arch = Architecture(f"{workers} workers, {scheme} sharding in shards of {shard_size}",
                         "a poison customer takes out the workers of its shard")
@@ -237,11 +243,9 @@ def sharded_workers(workers: int = 8, shard_size: int = 2, scheme: str = "plain"
         feature = f"customers on {'+'.join(f'w{m + 1}' for m in members)}"
         arch.add_feature(feature, [name])
         features.append(feature)
-    index = {members: i for i, members in enumerate(shards)}
     if customers is not None:
-        counts = [0] * len(shards)
-        for key in customers:
-            counts[index[shard_for(key, workers, shard_size, scheme, seed)]] += 1
+        counts = np.bincount(shard_indexes(customers, workers, shard_size, scheme, seed),
+                             minlength=len(shards)).tolist()
         total = sum(counts)
         if total == 0:
             raise fail("customers", customers, "expected at least one customer")

@@ -37,12 +37,22 @@ def _key_bytes(key: Any) -> bytes:
     return b"b" + key
 
 
+def _salt(seed: int) -> bytes:
+    return check_count("seed", seed, low=0, high=2**63).to_bytes(16, "little")
+
+
 def stable_hash(key: Any, seed: int = 0) -> int:
     """A 64-bit hash of a partition key that is the same in every process and on every machine."""
-    seed = check_count("seed", seed, low=0, high=2**63)
-    digest = hashlib.blake2b(_key_bytes(key), digest_size=8,
-                             salt=seed.to_bytes(16, "little", signed=False)[:16]).digest()
+    digest = hashlib.blake2b(_key_bytes(key), digest_size=8, salt=_salt(seed)).digest()
     return int.from_bytes(digest, "little")
+
+
+def stable_hashes(keys: Iterable[Any], seed: int = 0) -> np.ndarray:
+    """:func:`stable_hash` of many keys at once, as uint64 (a population routes in a blink)."""
+    salt = _salt(seed)
+    blake2b = hashlib.blake2b
+    digests = b"".join(blake2b(_key_bytes(k), digest_size=8, salt=salt).digest() for k in keys)
+    return np.frombuffer(digests, dtype="<u8")
 
 
 def cell_for(key: Any, cells: int, seed: int = 0) -> int:
@@ -67,10 +77,13 @@ def customer_ids(count: int, prefix: str = "customer") -> list[str]:
 def customers_per_cell(customers: Iterable[Any], cells: int, seed: int = 0) -> np.ndarray:
     """How many customers the router sends to each cell."""
     cells = check_count("cells", cells, low=1)
-    counts = np.zeros(cells, dtype=int)
-    for key in customers:
-        counts[cell_for(key, cells, seed)] += 1
-    return counts
+    return np.bincount(cells_for(customers, cells, seed), minlength=cells)
+
+
+def cells_for(customers: Iterable[Any], cells: int, seed: int = 0) -> np.ndarray:
+    """:func:`cell_for` of a whole population: one cell index per customer."""
+    cells = check_count("cells", cells, low=1)
+    return (stable_hashes(customers, seed) % np.uint64(cells)).astype(np.int64)
 
 
 def cell_blast_radius(cells: int, failed_cells: int = 1) -> float:
@@ -101,14 +114,19 @@ def cells_needed(peak_load: float, cell_capacity: float, spare: int = 1) -> int:
     peak_load = check_positive("peak_load", peak_load)
     cell_capacity = check_positive("cell_capacity", cell_capacity)
     spare = check_count("spare", spare, low=0)
-    return math.ceil(peak_load / cell_capacity) + spare
+    ratio = peak_load / cell_capacity
+    if not ratio <= 1e12:  # also catches an overflow to infinity
+        raise fail("cell_capacity", cell_capacity, f"expected a capacity that needs at most 1e12 "
+                   f"cells for peak_load={peak_load:g}")
+    return math.ceil(ratio) + spare
 
 
 # -- sharding workers among customers ------------------------------------------------------
 
 def _check_sharding(workers: int, shard_size: int, scheme: str) -> tuple[int, int, str]:
-    workers = check_count("workers", workers, low=1)
-    shard_size = check_count("shard_size", shard_size, low=1, high=workers)
+    # Shards are small in practice (Route 53: 4 of 2048); the cap keeps C(n, k) exact and quick.
+    workers = check_count("workers", workers, low=1, high=1_000_000)
+    shard_size = check_count("shard_size", shard_size, low=1, high=min(workers, 64))
     scheme = check_choice("scheme", scheme, SCHEMES)
     if scheme == "plain" and workers % shard_size:
         raise fail("shard_size", shard_size, f"plain sharding splits {workers} workers into equal "
@@ -124,10 +142,20 @@ def shard_count(workers: int, shard_size: int, scheme: str = "shuffle") -> int:
 
 def all_shards(workers: int, shard_size: int, scheme: str = "shuffle") -> list[tuple[int, ...]]:
     """Every shard as a tuple of worker indexes, in a fixed order."""
-    workers, shard_size, scheme = _check_sharding(workers, shard_size, scheme)
+    count = shard_count(workers, shard_size, scheme)
+    if count > 1_000_000:
+        raise fail("shard_size", shard_size, f"expected at most 1,000,000 shards to list, got "
+                   f"{count:,}; use shard_count, or shard_for for one customer")
     if scheme == "plain":
         return [tuple(range(s, s + shard_size)) for s in range(0, workers, shard_size)]
     return [tuple(c) for c in _combinations(workers, shard_size)]
+
+
+def _shard_at(index: int, workers: int, shard_size: int, scheme: str) -> tuple[int, ...]:
+    # The shard numbered `index` in all_shards' order, without listing them all.
+    if scheme == "plain":
+        return tuple(range(index * shard_size, (index + 1) * shard_size))
+    return _unrank_combination(index, workers, shard_size)
 
 
 def _combinations(n: int, k: int) -> Iterable[tuple[int, ...]]:
@@ -157,11 +185,8 @@ def shard_for(key: Any, workers: int, shard_size: int, scheme: str = "shuffle",
     customers rarely share every worker.
     """
     workers, shard_size, scheme = _check_sharding(workers, shard_size, scheme)
-    h = stable_hash(key, seed)
-    if scheme == "plain":
-        first = (h % (workers // shard_size)) * shard_size
-        return tuple(range(first, first + shard_size))
-    return _unrank_combination(h % math.comb(workers, shard_size), workers, shard_size)
+    return _shard_at(stable_hash(key, seed) % shard_count(workers, shard_size, scheme),
+                     workers, shard_size, scheme)
 
 
 def poison_blast_radius(workers: int, shard_size: int, scheme: str = "shuffle") -> float:
@@ -171,7 +196,7 @@ def poison_blast_radius(workers: int, shard_size: int, scheme: str = "shuffle") 
     1/C(n, k) (the others still have a healthy worker to retry on).
     """
     workers, shard_size, scheme = _check_sharding(workers, shard_size, scheme)
-    return 1.0 / shard_count(workers, shard_size, scheme)
+    return 1 / shard_count(workers, shard_size, scheme)  # int / int: tiny, never an overflow
 
 
 def overlap_distribution(workers: int, shard_size: int) -> dict[int, float]:
@@ -200,19 +225,27 @@ def measured_poison_impact(customers: Sequence[Any], workers: int, shard_size: i
         raise fail("customers", customers, "expected at least two customers")
     poison = customers[0] if poison is None else poison
     dead = set(shard_for(poison, workers, shard_size, scheme, seed))
-    fully = partially = 0
-    others = 0
-    for key in customers:
-        if key == poison:
-            continue
-        others += 1
-        hit = len(dead.intersection(shard_for(key, workers, shard_size, scheme, seed)))
-        if hit == shard_size:
-            fully += 1
-        elif hit:
-            partially += 1
-    return {"fully affected": fully / others, "partially affected": partially / others,
-            "untouched": (others - fully - partially) / others}
+    others = [key for key in customers if key != poison]
+    # Overlap with the poison customer's shard, worked out once per shard in use.
+    used, which = np.unique(shard_indexes(others, workers, shard_size, scheme, seed),
+                            return_inverse=True)
+    hit = np.array([len(dead.intersection(_shard_at(int(i), workers, shard_size, scheme)))
+                    for i in used])
+    hits = hit[which]
+    fully = int((hits == shard_size).sum())
+    partially = int(((hits > 0) & (hits < shard_size)).sum())
+    n = len(others)
+    return {"fully affected": fully / n, "partially affected": partially / n,
+            "untouched": (n - fully - partially) / n}
+
+
+def shard_indexes(customers: Iterable[Any], workers: int, shard_size: int, scheme: str = "shuffle",
+                  seed: int = 0) -> np.ndarray:
+    """For each customer, the index of its shard in :func:`all_shards` (same hash as shard_for)."""
+    workers, shard_size, scheme = _check_sharding(workers, shard_size, scheme)
+    count = np.uint64(shard_count(workers, shard_size, scheme))
+    # Plain shards and lexicographic combination ranks are both numbered like all_shards.
+    return (stable_hashes(customers, seed) % count).astype(np.int64)
 
 
 def retry_amplification(attempts: int, layers: int) -> int:
