@@ -1,20 +1,28 @@
 """labkit: the models behind Resilience Lab.
 
-Layers, lower never importing higher: ``model`` -> ``structure`` / ``availability`` /
-``sharding`` (analysis) -> ``views`` (charts and panels) and ``check`` (exercises).
-``catalog`` builds the lesson architectures from the model.
+Layers, lower never importing higher:
+
+- model: ``errors``, ``model`` (components, dependencies, features), ``layout``, ``catalog``
+  (the lesson architectures);
+- analysis: ``formulas`` (closed forms, nines, downtime), ``structure`` (the compiled
+  structure function), ``analysis`` (exact availability and its independent checks),
+  ``failures`` (single points of failure, the state right now, blast radius), ``sharding``
+  (cells and shuffle sharding), ``retries`` (retry amplification), ``breakit`` (what a
+  learner has broken, and what follows);
+- views: ``views`` (charts and panels) and ``check`` (exercises).
 
 >>> import labkit
 >>> round(labkit.parallel(0.999, 0.999), 6)
 0.999999
 """
 
-from .availability import (Estimate, Snapshot, availability, availability_from_mtbf,
-                           availability_from_nines, blast_radius, brute_force_availability,
-                           component_states, downtime_per_year, feature_availability,
-                           features_working, format_duration, format_percent, k_of_n, nines,
-                           nines_table, parallel, request_success_ratio, right_now,
-                           sampled_availability, series, single_points_of_failure)
+from .analysis import (Estimate, availability, brute_force_availability, feature_availability,
+                       request_success_ratio, sampled_availability)
+from .failures import (Snapshot, blast_radius, component_states, features_working, right_now,
+                       single_points_of_failure)
+from .formulas import (availability_from_mtbf, availability_from_nines, downtime_per_year,
+                       format_duration, format_percent, k_of_n, nines, nines_table, parallel,
+                       series)
 from .errors import LabkitError
 from .model import Architecture, Component
 from .setup import setup
@@ -37,7 +45,7 @@ def __getattr__(name):
     if name in ("break_it", "BreakItPanel", "diagram"):
         from . import views
         return getattr(views, name)
-    if name in ("catalog", "sharding", "check", "views"):
+    if name in ("catalog", "sharding", "retries", "breakit", "check", "views"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'labkit' has no attribute {name!r}")

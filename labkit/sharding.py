@@ -246,26 +246,3 @@ def shard_indexes(customers: Iterable[Any], workers: int, shard_size: int, schem
     count = np.uint64(shard_count(workers, shard_size, scheme))
     # Plain shards and lexicographic combination ranks are both numbered like all_shards.
     return (stable_hashes(customers, seed) % count).astype(np.int64)
-
-
-def retry_amplification(attempts: int, layers: int) -> int:
-    """Calls reaching the bottom of a stack when every layer tries ``attempts`` times: a^L.
-
-    Builders' Library, "Timeouts, retries and backoff with jitter": 3 attempts through 5
-    layers puts 3^5 = 243x load on the bottom.
-    """
-    attempts = check_count("attempts", attempts, low=1)
-    layers = check_count("layers", layers, low=0, high=64)
-    return attempts**layers
-
-
-def count_calls_to_bottom(attempts: int, layers: int) -> int:
-    """The same number counted the long way: walk the call tree when the bottom always fails."""
-    attempts = check_count("attempts", attempts, low=1)
-    layers = check_count("layers", layers, low=0, high=12)
-
-    def calls(depth: int) -> int:
-        # A failing call at this depth is tried `attempts` times by its caller.
-        return 1 if depth == layers else sum(calls(depth + 1) for _ in range(attempts))
-
-    return calls(0)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import labkit
-from labkit import LabkitError, catalog, sharding
+from labkit import LabkitError, catalog, retries, sharding
 from labkit.model import Architecture
 
 
@@ -143,7 +143,7 @@ PUBLIC_CALLS = [
     lambda a, b: sharding.cell_for(a, b), lambda a, b: sharding.shard_for(a, 8, 2, b),
     lambda a, b: sharding.shard_count(a, b), lambda a, b: sharding.static_stability_capacity(a, b),
     lambda a, b: sharding.cells_needed(a, b), lambda a, b: sharding.overlap_distribution(a, b),
-    lambda a, b: sharding.retry_amplification(a, b), lambda a, b: sharding.customer_ids(a),
+    lambda a, b: retries.retry_amplification(a, b), lambda a, b: sharding.customer_ids(a),
     lambda a, b: sharding.measured_poison_impact(a, 8, 2, b),
     lambda a, b: labkit.check.workbook(a), lambda a, b: labkit.check.workbook("01_monolith", a),
 ]
@@ -161,7 +161,7 @@ def test_public_functions_raise_only_labkit_errors(which, a, b):
 @settings(max_examples=200, deadline=None)
 @given(anything, anything)
 def test_panel_actions_raise_only_labkit_errors(a, b):
-    from labkit.views.panel import BreakItModel
+    from labkit.breakit import BreakItModel
     model = BreakItModel(catalog.monolith())
     for action in (lambda: model.crash(a), lambda: model.toggle(a), lambda: model.apply_scenario(a),
                    lambda: model.set_availability(a, b), lambda: model.set_availability("app", a),

@@ -5,8 +5,8 @@ import math
 import pytest
 
 import labkit
-from labkit import sharding
-from labkit.availability import SECONDS_PER_YEAR
+from labkit import retries, sharding
+from labkit.formulas import SECONDS_PER_YEAR
 
 
 @pytest.mark.parametrize("availability, seconds", [
@@ -62,8 +62,8 @@ def test_markov_availability():
 
 
 def test_retries_multiply_through_layers():
-    assert sharding.retry_amplification(3, 5) == 243
-    assert sharding.count_calls_to_bottom(3, 5) == 243
+    assert retries.retry_amplification(3, 5) == 243
+    assert retries.count_calls_to_bottom(3, 5) == 243
 
 
 def test_blast_radius_one_over_n():

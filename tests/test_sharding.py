@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import labkit
-from labkit import catalog, sharding
+from labkit import catalog, retries, sharding
 
 POPULATION = sharding.customer_ids(20_000)
 
@@ -98,8 +98,8 @@ def test_cells_needed_and_utilisation():
 def test_retry_amplification_matches_the_call_tree():
     for attempts in range(1, 5):
         for layers in range(0, 6):
-            assert sharding.retry_amplification(attempts, layers) == \
-                sharding.count_calls_to_bottom(attempts, layers)
+            assert retries.retry_amplification(attempts, layers) == \
+                retries.count_calls_to_bottom(attempts, layers)
 
 
 def test_population_ids_are_unique_and_stable():

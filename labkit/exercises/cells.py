@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..availability import blast_radius
+from ..failures import blast_radius
 from ..catalog import cells
 from ..check import Exercise
 from ..sharding import all_shards, overlap_distribution

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ..availability import (availability, brute_force_availability, downtime_per_year,
-                            feature_availability, features_working)
+from ..analysis import availability, brute_force_availability, feature_availability
+from ..failures import features_working
+from ..formulas import downtime_per_year
 from ..catalog import detail_page
 from ..check import Exercise
-from ..sharding import count_calls_to_bottom
+from ..retries import count_calls_to_bottom
 
 # The numbers the workbook's questions state (detail_page()'s defaults).
 WIDGET = 0.999      # every widget service

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 
-from ..availability import (availability, brute_force_availability, downtime_per_year, parallel,
-                            series, single_points_of_failure)
+from ..analysis import availability, brute_force_availability
+from ..failures import single_points_of_failure
+from ..formulas import downtime_per_year, parallel, series
 from ..catalog import monolith, replicated_monolith
 from ..check import Exercise
 

@@ -16,106 +16,16 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 from typing import Mapping
 
 import altair as alt
 import ipywidgets as widgets
-import traitlets
 
-from ..availability import (crashed_overrides, downtime_per_year, format_duration, format_percent,
-                            nines, right_now)
-from ..errors import check_probability, fail
-from ..model import Architecture, as_architecture
-from ..structure import compile_structure
+from ..breakit import BreakItModel, PanelResults
+from ..errors import fail
+from ..formulas import format_duration, format_percent
+from ..model import Architecture
 from .diagram import CLICK_PARAM, STATE_COLOURS, STATE_PARAM, diagram
-
-
-@dataclass(frozen=True)
-class FeatureReadout:
-    """One feature's numbers while the current breaks last."""
-
-    working: bool
-    availability: float
-    nines: float
-    downtime_per_year: float
-
-
-@dataclass(frozen=True)
-class PanelResults:
-    features: dict[str, FeatureReadout]
-    states: dict[str, str]
-    blast_radius: float
-    request_success_ratio: float
-    crashed: tuple[str, ...]
-
-
-class BreakItModel(traitlets.HasTraits):
-    """What the learner has broken in one architecture, and what follows from it.
-
-    ``crashed``: components down for good (availability 0 while crashed).
-    ``overrides``: availability the learner dialled in per component.
-    """
-
-    crashed = traitlets.List(traitlets.Unicode())
-    overrides = traitlets.Dict()
-
-    def __init__(self, arch: Architecture) -> None:
-        super().__init__()
-        self.architecture = as_architecture(arch)
-        self.structure = compile_structure(self.architecture)
-        self.breakable = [c for c in self.architecture.components
-                          if self.architecture.component(c).kind != "group"]
-
-    # -- actions (each validates, so widgets cannot drive the model into an error) ------
-
-    def crash(self, name: str) -> None:
-        crashed_overrides(self.architecture, [name])  # validates: raises LabkitError
-        if name not in self.crashed:
-            self.crashed = [c for c in self.breakable if c in set(self.crashed) | {name}]
-
-    def restore(self, name: str) -> None:
-        crashed_overrides(self.architecture, [name])
-        self.crashed = [c for c in self.crashed if c != name]
-
-    def toggle(self, name: str) -> None:
-        (self.restore if name in self.crashed else self.crash)(name)
-
-    def set_crashed(self, names) -> None:
-        crashed_overrides(self.architecture, names)
-        self.crashed = [c for c in self.breakable if c in set(names)]
-
-    def apply_scenario(self, name: str) -> None:
-        scenarios = self.architecture.scenarios
-        if not isinstance(name, str) or name not in scenarios:
-            raise fail("scenario", name, "expected one of " + ", ".join(map(repr, scenarios)))
-        self.set_crashed(set(self.crashed) | set(scenarios[name].crashes))
-
-    def restore_all(self) -> None:
-        self.crashed = []
-        self.overrides = {}
-
-    def set_availability(self, name: str, value: float) -> None:
-        crashed_overrides(self.architecture, [name])
-        value = check_probability("availability", value)
-        self.overrides = {**self.overrides, name: value}
-
-    def availability_of(self, name: str) -> float:
-        return self.overrides.get(name, self.architecture.availability_of(name))
-
-    # -- results --------------------------------------------------------------------------
-
-    def results(self) -> PanelResults:
-        arch = self.architecture
-        p = self.structure.probabilities({**self.overrides, **{c: 0.0 for c in self.crashed}})
-        exact = dict(zip(self.structure.features, self.structure.evaluate_fast(p)))
-        now = right_now(arch, self.crashed)
-        features = {f: FeatureReadout(now.features[f], a, nines(min(max(a, 0.0), 1.0)),
-                                      downtime_per_year(min(max(a, 0.0), 1.0)))
-                    for f, a in exact.items()}
-        ratio = sum(share * exact[f] for f, share in arch.customer_shares.items())
-        return PanelResults(features, now.states, now.blast_radius, min(max(ratio, 0.0), 1.0),
-                            tuple(self.crashed))
 
 
 def css_name(name: str) -> str:

@@ -5,7 +5,7 @@ The workbook runs this file when executed with ``-p solutions <path to this file
 
 import labkit
 from labkit.catalog import detail_page
-from labkit.sharding import retry_amplification
+from labkit.retries import retry_amplification
 
 page = detail_page()                    # widgets 99.9 %, backends 99.95 %, page 99.99 %
 all_hard = detail_page(graceful=False)  # every widget a hard dependency
