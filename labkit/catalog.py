@@ -1,7 +1,8 @@
 """The lesson architectures, each built from plain model calls with a layout that reads well.
 
 Availabilities are stated assumptions for teaching (typical single-instance figures), not
-measurements of Amazon's systems; lessons say so.
+measurements of Amazon's systems, and the topologies are this lab's teaching models; lessons
+say so.
 
 >>> arch = monolith()
 >>> arch.components
@@ -15,24 +16,34 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import check_count, check_names, check_probability, fail
+from .errors import check_count, check_flag, check_names, check_population, check_probability, fail
 from .layout import positions
-from .model import Architecture
+from .model import MAX_COMPONENTS, Architecture
 from .sharding import (all_shards, cell_for, customers_per_cell, shard_count, shard_for,
                        shard_indexes)
+
+POISON_CUSTOMER = "customer-000042"  # the tenant whose request crashes what handles it
+
+
+def _check_availabilities(**values: float) -> None:
+    # Check every availability argument by its own name before anything is built, so
+    # monolith(app=1.5) names `app`, and an unused one (regions=1) is still checked.
+    for name, value in values.items():
+        check_probability(name, value)
 
 
 def monolith(app: float = 0.999, server: float = 0.9995, db: float = 0.9995) -> Architecture:
     """One process on one server with one database: one failure domain for every feature.
 
-    Amazon.com began in 1994 on two servers (talk, S3).
+    Amazon.com began in 1994 on two servers (talk, S3); this one-server shop is our model.
     """
+    _check_availabilities(app=app, server=server, db=db)
     arch = Architecture("monolith", "one process serves every feature")
-    arch.add_component("app", app, label="monolith app", pos=(0, 0),
-                       description="one process: catalog, cart, checkout, reviews")
-    arch.add_component("server", server, kind="domain", label="server", pos=(-1, 1),
+    arch.add_component("app", app, pos=(0, 0),
+                       description="the monolith: one process for catalog, cart, checkout, reviews")
+    arch.add_component("server", server, kind="domain", pos=(-1, 1),
                        description="the machine the process runs on")
-    arch.add_component("db", db, kind="database", label="database", pos=(1, 1))
+    arch.add_component("db", db, kind="database", pos=(1, 1), description="the database")
     arch.add_dependency("app", "server").add_dependency("app", "db")
     for feature in ("browse", "buy", "review"):
         arch.add_feature(feature, ["app"], f"customers can {feature}")
@@ -49,14 +60,22 @@ def replicated_monolith(replicas: int = 3, app: float = 0.999, load_balancer: fl
     the database are shared, so their availability is a ceiling no replica count can lift.
     """
     replicas = check_count("replicas", replicas, low=1, high=64)
+    _check_availabilities(app=app, load_balancer=load_balancer, db=db)
     arch = Architecture("replicated monolith", f"{replicas} replicas behind a load balancer")
-    arch.add_component("lb", load_balancer, kind="load balancer", label="load balancer", pos=(0, 0))
+    arch.add_component("lb", load_balancer, kind="load balancer", pos=(0, 0),
+                       description="the load balancer")
     names = [f"app-{i}" for i in range(1, replicas + 1)]
+    # Wide replica rows wrap, so the diagram keeps its width with many replicas.
+    per_row = 8
     for i, name in enumerate(names):
-        arch.add_component(name, app, label=f"app replica {i + 1}",
-                           pos=(i - (replicas - 1) / 2, 2))
-    arch.add_group("app tier", names, k=1, label="any 1 replica", pos=(0, 1))
-    arch.add_component("db", db, kind="database", label="database", pos=(0, 3))
+        row, col = divmod(i, per_row)
+        in_row = min(per_row, replicas - row * per_row)
+        arch.add_component(name, app, pos=(col - (in_row - 1) / 2, 2 + row),
+                           description=f"app replica {i + 1} (process and machine)")
+    arch.add_group("app tier", names, k=1, pos=(0, 1),
+                   description=f"works while any 1 of the {replicas} replicas works")
+    rows = (replicas - 1) // per_row + 1
+    arch.add_component("db", db, kind="database", pos=(0, 2 + rows), description="the database")
     arch.add_dependency("lb", "app tier")
     for name in names:
         arch.add_dependency(name, "db")
@@ -68,7 +87,9 @@ def replicated_monolith(replicas: int = 3, app: float = 0.999, load_balancer: fl
     return arch
 
 
-# The product detail page (talk, S5): core widgets are hard dependencies, the rest soft.
+# The product detail page: S5 names title, star rating and images as widgets and a core of
+# price, title... that must work to buy. Buy box, reviews, recommendations and the backends
+# are this lab's teaching model, not Amazon's real topology.
 _DETAIL_CORE = ("title", "price", "buy box")
 _DETAIL_EXTRAS = ("images", "star rating", "reviews", "recommendations", "delivery estimate",
                   "questions")
@@ -79,16 +100,18 @@ _DETAIL_ORDER = ("title", "images", "price", "buy box", "delivery estimate", "st
 
 def detail_page(graceful: bool = True, widget: float = 0.999, backend: float = 0.9995,
                 page: float = 0.9999) -> Architecture:
-    """Amazon's product detail page as independent widget services (talk, S4 and S5).
+    """A product detail page as independent widget services: our model of S4 and S5.
 
     ``graceful=True``: only the core (title, price, buy box) is a hard dependency; reviews,
     images, recommendations... are soft, so their failure degrades the page but the customer
     can still buy. ``graceful=False`` makes every widget hard: the "all or nothing" page.
     """
+    check_flag("graceful", graceful)
+    _check_availabilities(widget=widget, backend=backend, page=page)
     arch = Architecture("product detail page" + ("" if graceful else " (all hard)"),
                         "widgets rendered by independent services")
-    arch.add_component("page", page, label="detail page", pos=(0, 0),
-                       description="assembles the widgets into one page")
+    arch.add_component("page", page, pos=(0, 0),
+                       description="the detail page: assembles the widgets into one page")
     widgets = _DETAIL_CORE + _DETAIL_EXTRAS
     x = {name: i - (len(_DETAIL_ORDER) - 1) / 2 for i, name in enumerate(_DETAIL_ORDER)}
     for name in widgets:
@@ -102,7 +125,8 @@ def detail_page(graceful: bool = True, widget: float = 0.999, backend: float = 0
     for name, users in backends:
         # Each backend sits under the middle of the widgets it serves.
         arch.add_component(name, backend, kind="database",
-                           pos=(sum(x[u] for u in users) / len(users), 2))
+                           pos=(sum(x[u] for u in users) / len(users), 2),
+                           description="backend of " + ", ".join(users))
         for user in users:
             arch.add_dependency(user, name)
     for name in widgets:
@@ -114,6 +138,12 @@ def detail_page(graceful: bool = True, widget: float = 0.999, backend: float = 0
                       "one backend takes star rating, reviews and questions with it")
     arch.add_scenario("recommendations down", ["recommendations"], "a soft dependency fails")
     return arch
+
+
+def _check_size(argument: str, value: Any, components: int) -> None:
+    if components > MAX_COMPONENTS:
+        raise fail(argument, value, f"this would build {components:,} components; an "
+                   f"architecture holds at most {MAX_COMPONENTS:,}")
 
 
 def cells(n_cells: int = 4, tiers: Sequence[str] = ("web", "app", "db"), *, regions: int = 1,
@@ -129,32 +159,42 @@ def cells(n_cells: int = 4, tiers: Sequence[str] = ("web", "app", "db"), *, regi
     With ``regions > 1`` the cells are spread over regions, each a shared failure domain.
     With ``deploy_waves > 0`` each cell's middle tier runs the build of one deployment wave
     (consecutive cells): a bad build is a failure domain of its wave's cells only.
-    ``customers``: route this population with the router's hash to set each cell's share
-    (default: equal shares).
+    ``customers``: route this population with the router's hash (seeded by ``seed``) to set
+    each cell's share (default: equal shares). The "poison tenant" scenario crashes the cell
+    the same router sends customer-000042 to.
     """
     n_cells = check_count("n_cells", n_cells, low=1, high=512)
     regions = check_count("regions", regions, low=1, high=64)
     tiers = check_names("tiers", tiers)
-    if not tiers or not all(t for t in tiers):
-        raise fail("tiers", tiers, "expected a non-empty list of tier names")
-    if len(set(tiers)) != len(tiers):
-        raise fail("tiers", tiers, "tier names must be unique")
-    check_probability("tier_availability", tier_availability)
+    if not tiers or len(set(tiers)) != len(tiers) or len(tiers) > 64:
+        raise fail("tiers", tiers, "expected 1 to 64 distinct tier names")
+    _check_availabilities(tier_availability=tier_availability,
+                          router_availability=router_availability,
+                          region_availability=region_availability,
+                          deploy_availability=deploy_availability)
+    shared_database = check_flag("shared_database", shared_database)
+    deploy_waves = check_count("deploy_waves", deploy_waves, low=0, high=n_cells)
+    seed = check_count("seed", seed, low=0, high=2**63)
+    if customers is not None:
+        customers = check_population("customers", customers)
+        if not customers:
+            raise fail("customers", customers, "expected at least one customer")
     if n_cells % regions:
-        raise fail("n_cells", n_cells, f"expected a multiple of regions={regions}, "
+        raise fail("regions", regions, f"expected a divisor of n_cells={n_cells}, "
                    "so every region holds the same number of cells")
+    _check_size("tiers", tiers, n_cells * len(tiers) + regions + deploy_waves + 2)
     arch = Architecture(f"{n_cells} cells" + (f" in {regions} regions" if regions > 1 else ""),
                         "cells behind a hash-based cell router")
-    arch.add_component("router", router_availability, kind="router", label="cell router",
-                       pos=((n_cells - 1) / 2, 0),
-                       description="stateless: hash(customer) mod N, no business logic")
+    arch.add_component("router", router_availability, kind="router", pos=((n_cells - 1) / 2, 0),
+                       description="the cell router: stateless, hash(customer) mod N, "
+                       "no business logic")
     region_of = {c: c * regions // n_cells for c in range(n_cells)}
     features = []
     for c in range(n_cells):
         names = [f"cell{c + 1}-{tier}" for tier in tiers]
         for depth, (name, tier) in enumerate(zip(names, tiers)):
             arch.add_component(name, tier_availability, kind="database" if tier == "db" else "service",
-                               label=f"cell {c + 1} {tier}", pos=(c, depth + 1))
+                               pos=(c, depth + 1), description=f"cell {c + 1}'s {tier} tier")
         for upper, lower in zip(names, names[1:]):
             arch.add_dependency(upper, lower)
         # Soft: a dead cell must not fail the router, only the customers routed to that cell.
@@ -167,94 +207,111 @@ def cells(n_cells: int = 4, tiers: Sequence[str] = ("web", "app", "db"), *, regi
         for r in range(regions):
             members = [f"cell{c + 1}-{tier}" for c in range(n_cells) if region_of[c] == r
                        for tier in tiers]
-            arch.add_failure_domain(f"region{r + 1}", members, region_availability, label=f"region {r + 1}",
-                                    pos=(r * per_region + (per_region - 1) / 2, len(tiers) + 1))
+            arch.add_failure_domain(f"region{r + 1}", members, region_availability,
+                                    pos=(r * per_region + (per_region - 1) / 2, len(tiers) + 1),
+                                    description=f"region {r + 1}: its cells fail together")
         arch.add_scenario("region 1 outage", ["region1"], "a whole region's cells go together")
-    deploy_waves = check_count("deploy_waves", deploy_waves, low=0, high=n_cells)
+    middle = tiers[len(tiers) // 2]
     if deploy_waves:
-        middle = tiers[len(tiers) // 2]
         for w in range(deploy_waves):
             members = [f"cell{c + 1}-{middle}" for c in range(n_cells) if c * deploy_waves // n_cells == w]
-            arch.add_failure_domain(f"wave{w + 1}", members, deploy_availability, label=f"deploy wave {w + 1}",
-                                    description="the build this wave runs: a bad one fails them all",
+            arch.add_failure_domain(f"wave{w + 1}", members, deploy_availability,
+                                    description=f"deploy wave {w + 1}: the build this wave runs; "
+                                    "a bad one fails them all",
                                     pos=((w + 0.5) * n_cells / deploy_waves - 0.5,
                                          len(tiers) + 1 + (regions > 1)))
         arch.add_scenario("bad deploy to wave 1", ["wave1"], "a bad build reaches the first wave only")
     if shared_database:
-        arch.add_component("shared-db", 0.9995, kind="database", label="shared database",
-                           pos=((n_cells - 1) / 2, len(tiers) + 1 + (regions > 1) + (deploy_waves > 0)))
+        arch.add_component("shared-db", 0.9995, kind="database",
+                           pos=((n_cells - 1) / 2, len(tiers) + 1 + (regions > 1) + (deploy_waves > 0)),
+                           description="a database every cell shares (the anti-pattern)")
         for c in range(n_cells):
             arch.add_dependency(f"cell{c + 1}-{tiers[-1]}", "shared-db")
         arch.add_scenario("shared database down", ["shared-db"], "the state the cells share fails")
     if customers is not None:
         counts = customers_per_cell(customers, n_cells, seed).tolist()
         total = sum(counts)
-        if total == 0:
-            raise fail("customers", customers, "expected at least one customer")
         arch.set_partitions({f: n / total for f, n in zip(features, counts)})
     else:
         arch.set_partitions({f: 1 / n_cells for f in features})
-    poison_cell = cell_for("customer-000042", n_cells, seed)
-    middle = tiers[len(tiers) // 2]
+    poison_cell = cell_for(POISON_CUSTOMER, n_cells, seed)
     arch.add_scenario("poison tenant", [f"cell{poison_cell + 1}-{middle}"],
-                      "customer-000042 sends a request that crashes its cell's "
+                      f"{POISON_CUSTOMER} sends a request that crashes its cell's "
                       f"{middle} tier; the router keeps it in cell {poison_cell + 1}")
     arch.add_scenario("bad deploy to every cell", [f"cell{c + 1}-{middle}" for c in range(n_cells)],
                       "the anti-pattern: one deployment to all cells at once")
     return arch
 
 
+RING_TIERS = ("edge", "api", "events", "workers", "store", "cache", "notify", "transcode",
+              "index", "auth", "billing", "search", "media", "feed", "audit", "logs")
+
+
 def ring_sized(regions: int = 8, cells_per_region: int = 4, tiers: int = 5) -> Architecture:
     """The capstone's scale for analysis budgets: 8 regions x 4 cells x 5 tiers."""
     regions = check_count("regions", regions, low=1, high=64)
     cells_per_region = check_count("cells_per_region", cells_per_region, low=1, high=64)
-    tiers = check_count("tiers", tiers, low=1, high=16)
-    names = ["edge", "api", "events", "workers", "store", "cache", "notify", "transcode",
-             "index", "auth", "billing", "search", "media", "feed", "audit", "logs"][:tiers]
-    return cells(regions * cells_per_region, names, regions=regions)
+    tiers = check_count("tiers", tiers, low=1, high=len(RING_TIERS))
+    if regions * cells_per_region > 512:
+        raise fail("cells_per_region", cells_per_region, f"expected regions x cells_per_region "
+                   f"<= 512 (regions={regions})")
+    return cells(regions * cells_per_region, RING_TIERS[:tiers], regions=regions)
+
+
+def _shard_name(members: Sequence[int]) -> str:
+    return "+".join(f"w{m + 1}" for m in members)
 
 
 def sharded_workers(workers: int = 8, shard_size: int = 2, scheme: str = "plain",
                     worker_availability: float = 0.999, customers: Sequence[Any] | None = None,
-                    seed: int = 0, poison: Any = "customer-000042") -> Architecture:
+                    seed: int = 0, poison: Any = POISON_CUSTOMER) -> Architecture:
     """Customers spread over ``workers`` in shards of ``shard_size`` (Builders' Library).
 
     ``scheme="plain"``: n/k fixed shards. ``scheme="shuffle"``: every k-combination is a
     shard, customers land on one by hash. A customer is served while any worker of its shard
     works (clients retry on the other members). The "poison customer" scenario crashes every
-    worker of ``poison``'s shard.
+    worker of ``poison``'s shard. Shards are named by their workers, e.g. ``w1+w2``.
     """
-    check_count("workers", workers, low=1, high=64)
-    if shard_count(workers, shard_size, scheme) > 2000:  # one feature per shard: keep it drawable
+    workers = check_count("workers", workers, low=1, high=64)
+    count = shard_count(workers, shard_size, scheme)  # validates shard_size and scheme
+    if count > 2000:  # one feature per shard: keep it drawable
         raise fail("shard_size", shard_size, f"expected at most 2000 shards of {workers} workers "
-                   f"(got {shard_count(workers, shard_size, scheme):,}); use labkit.sharding for "
-                   "larger counts")
+                   f"(got {count:,}); use labkit.sharding for larger counts")
+    _check_availabilities(worker_availability=worker_availability)
+    seed = check_count("seed", seed, low=0, high=2**63)
+    if customers is not None:
+        customers = check_population("customers", customers)
+        if not customers:
+            raise fail("customers", customers, "expected at least one customer")
+    dead = shard_for(poison, workers, shard_size, scheme, seed)  # validates poison as a key
     shards = all_shards(workers, shard_size, scheme)
     arch = Architecture(f"{workers} workers, {scheme} sharding in shards of {shard_size}",
                         "a poison customer takes out the workers of its shard")
+    # Many shards wrap into rows, so the diagram stays narrow enough to read.
+    per_row = min(len(shards), 14)
+    rows = (len(shards) - 1) // per_row + 1
     for w in range(workers):
-        arch.add_component(f"w{w + 1}", worker_availability, kind="worker", label=f"worker {w + 1}",
-                           pos=(w * (len(shards) - 1) / max(workers - 1, 1), 1))
+        arch.add_component(f"w{w + 1}", worker_availability, kind="worker",
+                           pos=(w * (per_row - 1) / max(workers - 1, 1), rows),
+                           description=f"worker {w + 1}")
     features = []
     for s, members in enumerate(shards):
-        name = f"shard {s + 1}"
-        arch.add_group(name, [f"w{m + 1}" for m in members], k=1,
-                       label="+".join(str(m + 1) for m in members), pos=(s, 0))
-        feature = f"customers on {'+'.join(f'w{m + 1}' for m in members)}"
+        name = _shard_name(members)
+        row, col = divmod(s, per_row)
+        arch.add_group(name, [f"w{m + 1}" for m in members], k=1, pos=(col, row),
+                       description=f"shard {s + 1}: works while any of its workers works")
+        feature = f"customers on {name}"
         arch.add_feature(feature, [name])
         features.append(feature)
     if customers is not None:
         counts = np.bincount(shard_indexes(customers, workers, shard_size, scheme, seed),
                              minlength=len(shards)).tolist()
         total = sum(counts)
-        if total == 0:
-            raise fail("customers", customers, "expected at least one customer")
         arch.set_partitions({f: n / total for f, n in zip(features, counts)})
     else:
         arch.set_partitions({f: 1 / len(shards) for f in features})
-    dead = shard_for(poison, workers, shard_size, scheme, seed)
     arch.add_scenario("poison customer", [f"w{m + 1}" for m in dead],
-                      f"{poison} crashes every worker it reaches: its shard")
+                      f"{poison} crashes every worker it reaches: its shard {_shard_name(dead)}")
     return arch
 
 
@@ -267,20 +324,22 @@ def in_cells(arch: Architecture, n_cells: int = 3, *, router_availability: float
     Each feature becomes one per cell, ``"cell N: <feature>"``, and customers are split
     equally by cell on ``customer_feature`` (default: the primary feature).
     """
-    source = arch.validate() if isinstance(arch, Architecture) else None
-    if source is None:
+    if not isinstance(arch, Architecture):
         raise fail("arch", arch, "expected a labkit Architecture to copy into cells")
+    source = arch.validate()
     n_cells = check_count("n_cells", n_cells, low=1, high=64)
-    chosen = list(features) if features is not None else source.feature_names
+    _check_availabilities(router_availability=router_availability)
+    chosen = check_names("features", features) if features is not None else source.feature_names
     for name in chosen:
         source.feature(name)
     customer_feature = source.feature(customer_feature).name
     if customer_feature not in chosen:
         chosen.insert(0, customer_feature)
+    _check_size("n_cells", n_cells, n_cells * len(source.components) + 1)
     pos = positions(source)
     xs, ys = [p[0] for p in pos.values()], [p[1] for p in pos.values()]
     # Narrow stacks sit side by side under the router; wide ones (a whole page of widgets)
-    # are stacked in bands with the router on the left, so labels keep their room.
+    # are stacked in bands with the router on the left, so names keep their room.
     side_by_side = max(xs) - min(xs) <= 4
     step = (max(xs) - min(xs) + 1.5) if side_by_side else (max(ys) - min(ys) + 1.4)
 
@@ -290,15 +349,16 @@ def in_cells(arch: Architecture, n_cells: int = 3, *, router_availability: float
     router_pos = (((n_cells - 1) * step + max(xs) + min(xs)) / 2, min(ys) - 1.2) if side_by_side \
         else (min(xs) - 1.5, ((n_cells - 1) * step + max(ys) + min(ys)) / 2)
     out = Architecture(f"{source.name} in {n_cells} cells", f"{n_cells} copies of: {source.description}")
-    out.add_component("router", router_availability, kind="router", label="cell router",
-                      pos=router_pos, description="stateless: hash(customer) mod N, no business logic")
+    out.add_component("router", router_availability, kind="router", pos=router_pos,
+                      description="the cell router: stateless, hash(customer) mod N, "
+                      "no business logic")
     for c in range(1, n_cells + 1):
         rename = {name: f"cell{c}-{name}" for name in source.components}
         for name in source.components:
             comp = source.component(name)
-            copy = replace(comp, name=rename[name], pos=place(c, *pos[name]), label=comp.display_name,
+            copy = replace(comp, name=rename[name], pos=place(c, *pos[name]),
                            description=f"cell {c}: {comp.description or comp.kind}")
-            out.add(copy)
+            out.graph.add_node(copy.name, component=copy)  # groups included, as they are
         for caller, callee, kind in source.edges():
             out.graph.add_edge(rename[caller], rename[callee], kind=kind)
         for entry in source.entry_points:

@@ -125,8 +125,11 @@ class Workbook:
         tries = self.attempts.get(name, 0)
         if answer is not None:  # an unanswered cell is not a try: keep the gentlest hint
             self.attempts[name] = tries + 1
+        # Outside the try below: a bug in an exercise must fail loudly (CI runs every check),
+        # never reach the learner disguised as a hint.
+        expected = exercise.expected()
         try:
-            ok, how = _compare(exercise, answer, exercise.expected())
+            ok, how = _compare(exercise, answer, expected)
         except Exception as exc:  # a learner's odd object must yield a hint, not a traceback
             ok, how = False, f"could not compare that answer ({type(exc).__name__})."
         self.passed[name] = ok or self.passed.get(name, False)
@@ -142,12 +145,34 @@ class Workbook:
         print(message)
         return CheckResult(name, ok, message)
 
-    def score(self) -> str:
-        """Print and return 'Score: k/n' over the chapter's exercises."""
-        done = sum(1 for name in self.exercises if self.passed.get(name))
-        line = f"Score: {done}/{len(self.exercises)}"
-        print(line)
-        return line
+    def score(self) -> "Score":
+        """Print 'Score: k/n' over the chapter's exercises, and return it.
+
+        >>> wb = workbook("01_monolith")
+        >>> result = wb.score()
+        Score: 0/5
+        >>> result.passed, result.total
+        (0, 5)
+        """
+        result = Score(sum(1 for name in self.exercises if self.passed.get(name)),
+                       len(self.exercises))
+        print(result)
+        return result
+
+
+@dataclass(frozen=True)
+class Score:
+    """How many of a chapter's exercises pass. Printed once by ``score()``, not echoed again."""
+
+    passed: int
+    total: int
+
+    def __str__(self) -> str:
+        return f"Score: {self.passed}/{self.total}"
+
+    def _ipython_display_(self) -> None:
+        # score() already printed the line; as a cell's last expression, show nothing more.
+        pass
 
 
 def load_solutions(path: str | Path) -> dict[str, Any]:

@@ -17,26 +17,44 @@ from .errors import check_names, fail
 from .model import Architecture, as_architecture
 from .structure import compile_structure, component_works
 
-def crashed_overrides(arch: Architecture, crashed: Iterable[str]) -> dict[str, float]:
+def crashed_overrides(arch: Architecture, crashed: Iterable[str], argument: str = "crashed"
+                      ) -> dict[str, float]:
     """Availability overrides that model ``crashed`` components as down for good."""
-    crashed = check_names("crashed", crashed)
+    crashed = check_names(argument, crashed)
     for name in crashed:
-        arch._require_component("crashed", name)
+        arch._require_component(argument, name)
         if arch.component(name).kind == "group":
-            raise fail("crashed", name, "a replica group cannot crash; crash its members")
-    return {name: 0.0 for name in crashed}
+            group = arch.component(name)
+            raise fail(argument, name, f"a replica group cannot crash: it works while any "
+                       f"{group.k} of its members work; crash members instead: "
+                       + ", ".join(arch.dependencies(name, "member")[:8]))
+    return dict.fromkeys(crashed, 0.0)
 
 
 def single_points_of_failure(arch: Architecture, feature: str | None = None) -> list[str]:
-    """Components whose failure alone (everything else up) stops ``feature``."""
+    """Components whose failure alone (everything else up) stops ``feature``.
+
+    Read off the compiled diagram in one pass: with everything up, the feature's diagram is
+    one path of "up" branches; a component on that path is a single point of failure when
+    its "down" branch, with everything else still up, ends in failure.
+
+    >>> from labkit.catalog import replicated_monolith
+    >>> single_points_of_failure(replicated_monolith(3))
+    ['lb', 'db']
+    """
     arch = as_architecture(arch)
     name = arch.feature(feature).name
     structure = compile_structure(arch)
-    column = structure.features.index(name)
-    worlds = np.ones((len(structure.variables), len(structure.variables)))
-    np.fill_diagonal(worlds, 0.0)
-    fails = structure.evaluate(worlds)[:, column] < 0.5
-    spofs = {v for v, f in zip(structure.variables, fails) if f}
+    var, lo, hi = structure.var, structure.lo, structure.hi
+    works_all_up = [False, True]  # node -> value when every variable below it is up
+    for node in range(2, len(var)):  # children come before parents
+        works_all_up.append(works_all_up[hi[node]])
+    spofs = set()
+    node = structure.roots[structure.features.index(name)]
+    while node > 1:
+        if not works_all_up[lo[node]]:
+            spofs.add(structure.variables[var[node]])
+        node = hi[node]
     return [c for c in arch.components if c in spofs]
 
 

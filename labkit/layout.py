@@ -12,6 +12,11 @@ def positions(arch: Architecture) -> dict[str, tuple[float, float]]:
 
     Hand-placed positions win when every component has one; otherwise each component sits one
     layer below its deepest caller, and a layer is centred on x = 0.
+
+    >>> from labkit.model import Architecture
+    >>> arch = Architecture("shop").add_component("web").add_component("db").add_component("cache")
+    >>> positions(arch.add_dependency("web", "db").add_dependency("web", "cache"))
+    {'web': (0.0, 0.0), 'db': (-0.5, 1.0), 'cache': (0.5, 1.0)}
     """
     given = {n: arch.component(n).pos for n in arch.components}
     if all(p is not None for p in given.values()):

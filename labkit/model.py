@@ -31,72 +31,85 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import networkx as nx
 
-from .errors import (LabkitError, check_choice, check_count, check_name, check_number,
-                     check_names, check_positive, check_probability, fail)
+from .errors import (check_choice, check_count, check_name, check_names, check_number,
+                     check_positive, check_probability, check_text, fail)
+from .formulas import availability_from_mtbf
 
 DEPENDENCY_KINDS = ("hard", "soft")
 COMPONENT_KINDS = ("client", "service", "load balancer", "router", "database", "cache",
                    "queue", "worker", "domain", "group", "cell")
 DEFAULT_FEATURE = "serve"
+# Exact analysis and the diagram stay quick up to here; the Ring capstone needs a few hundred.
+MAX_COMPONENTS = 10_000
+MAX_DEPENDENCIES = 100_000
+
+
+class _Unset:
+    """The default of ``availability``: not given, as opposed to an explicit None."""
+
+    def __repr__(self) -> str:
+        return "<perfect: 1.0 unless mtbf/mttr are given>"
+
+
+UNSET: Any = _Unset()
 
 
 @dataclass(frozen=True)
 class Component:
     """One box in the diagram: something that can be up or down.
 
-    ``availability`` is the probability it is up at a random moment. Give either it, or
-    ``mtbf`` and ``mttr`` (any one time unit), from which ``availability = mtbf/(mtbf+mttr)``.
+    ``availability`` is the probability it is up at a random moment (1.0 if not given). Give
+    either it, or ``mtbf`` and ``mttr`` (any one time unit), from which
+    ``availability = mtbf / (mtbf + mttr)``.
 
     >>> Component("db", mtbf=999.0, mttr=1.0).availability
     0.999
     """
 
     name: str
-    availability: float | None = None
+    availability: float = UNSET
     mtbf: float | None = None
     mttr: float | None = None
     kind: str = "service"
     capacity: float = math.inf
     latency_ms: float = 0.0
     k: int | None = None
-    label: str = ""
     description: str = ""
     pos: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         check_name("name", self.name)
         check_choice("kind", self.kind, COMPONENT_KINDS)
-        has_times = self.mtbf is not None or self.mttr is not None
-        if has_times:
-            if self.availability is not None:
+        check_text("description", self.description)
+        if self.mtbf is not None or self.mttr is not None:
+            derived = availability_from_mtbf(self.mtbf, self.mttr)
+            # A copy made with dataclasses.replace carries the derived value along: fine.
+            if self.availability is not UNSET and self.availability != derived:
                 raise fail("availability", self.availability,
                            "give either availability or mtbf and mttr, not both")
-            mtbf = check_positive("mtbf", self.mtbf)
-            mttr = check_number("mttr", self.mttr, low=0.0,
-                                allowed="expected a finite number of at least 0")
-            object.__setattr__(self, "availability", mtbf / (mtbf + mttr))
-        elif self.availability is None:
+            object.__setattr__(self, "availability", derived)
+        elif self.availability is UNSET:
             object.__setattr__(self, "availability", 1.0)
         else:
             object.__setattr__(self, "availability",
                                check_probability("availability", self.availability))
-        if self.capacity != math.inf:
+        if not (isinstance(self.capacity, float) and self.capacity == math.inf):
             check_positive("capacity", self.capacity)
         check_number("latency_ms", self.latency_ms, low=0.0,
                      allowed="expected a finite number of milliseconds, at least 0")
+        if self.kind == "group":
+            check_count("k", self.k, low=1)
+        elif self.k is not None:
+            raise fail("k", self.k, "only a replica group has k (use Architecture.add_group)")
         if self.pos is not None:
-            if (not isinstance(self.pos, tuple) or len(self.pos) != 2):
+            if not isinstance(self.pos, tuple) or len(self.pos) != 2:
                 raise fail("pos", self.pos, "expected an (x, y) pair of numbers")
             for value in self.pos:
                 check_number("pos", value)
-
-    @property
-    def display_name(self) -> str:
-        return self.label or self.name
 
 
 @dataclass(frozen=True)
@@ -121,7 +134,8 @@ class Scenario:
 class Architecture:
     """A dependency graph of components with features, partitions and scenarios.
 
-    Builder methods validate as they go and return the architecture, so calls chain.
+    Builder methods validate everything before they change anything, so a call that raises
+    leaves the architecture as it was; they return the architecture, so calls chain.
     """
 
     name: str
@@ -134,6 +148,7 @@ class Architecture:
 
     def __post_init__(self) -> None:
         check_name("name", self.name)
+        check_text("description", self.description)
 
     def __repr__(self) -> str:
         return f"Architecture({self.name!r}, {len(self.graph)} components)"
@@ -146,19 +161,27 @@ class Architecture:
         return self
 
     def add(self, component: Component) -> "Architecture":
-        """Add a :class:`Component`; names are unique."""
+        """Add a :class:`Component`; names are unique. Replica groups come from :meth:`add_group`."""
         if not isinstance(component, Component):
             raise fail("component", component, "expected a labkit Component")
-        if component.name in self.graph:
-            raise fail("name", component.name,
-                       f"a component with this name already exists in {self.name!r}; "
-                       "names must be unique")
+        if component.kind == "group":
+            raise fail("kind", component.kind, "a replica group needs members: use add_group")
+        self._check_new_component(component.name)
         self.graph.add_node(component.name, component=component)
         return self._changed()
 
-    def add_component(self, name: str, availability: float | None = None, **details) -> "Architecture":
-        """Add a component by name; ``details`` are :class:`Component` fields."""
-        return self.add(Component(name, availability, **details))
+    def add_component(self, name: str, availability: float = UNSET, **details) -> "Architecture":
+        """Add a component by name; ``details`` are :class:`Component` fields.
+
+        >>> Architecture("a").add_component("app", 0.999).availability_of("app")
+        0.999
+        """
+        try:
+            component = Component(name, availability, **details)
+        except TypeError as exc:  # an unknown keyword: name the ones that exist
+            raise fail("details", sorted(details), "expected Component fields: mtbf, mttr, "
+                       "kind, capacity, latency_ms, description, pos") from exc
+        return self.add(component)
 
     def add_dependency(self, caller: str, callee: str, kind: str = "hard") -> "Architecture":
         """``caller`` calls ``callee``; ``kind`` is ``"hard"`` (fails the caller) or ``"soft"``."""
@@ -168,56 +191,64 @@ class Architecture:
         if self.component(caller).kind == "group":
             raise fail("caller", caller, "a replica group only has members; add dependencies "
                        "to its members instead")
-        self._add_edge(caller, callee, kind)
+        self._check_new_edge(caller, callee)
+        self.graph.add_edge(caller, callee, kind=kind)
         return self._changed()
 
     def add_dependencies(self, caller: str, callees: Iterable[str], kind: str = "hard") -> "Architecture":
+        """``caller`` calls each of ``callees`` (all checked before any is added)."""
+        callees = check_names("callees", callees)
+        self._require_component("caller", caller)
+        check_choice("kind", kind, DEPENDENCY_KINDS)
+        if len(set(callees)) != len(callees):
+            raise fail("callees", callees, "each callee may appear only once")
         for callee in callees:
-            self.add_dependency(caller, callee, kind)
-        return self
+            self._require_component("callees", callee)
+            if self.component(caller).kind == "group":
+                raise fail("caller", caller, "a replica group only has members")
+            self._check_new_edge(caller, callee)
+        for callee in callees:
+            self.graph.add_edge(caller, callee, kind=kind)
+        return self._changed()
 
-    def add_group(self, name: str, members: Iterable[str], k: int = 1, *, label: str = "",
-                  description: str = "", pos: tuple[float, float] | None = None) -> "Architecture":
+    def add_group(self, name: str, members: Iterable[str], k: int = 1, *, description: str = "",
+                  pos: tuple[float, float] | None = None) -> "Architecture":
         """Replicas: the group works when at least ``k`` of ``members`` work.
 
         The group itself never fails; its members do. Callers depend on the group.
         """
-        members = check_names("members", members)
-        if not members:
-            raise fail("members", members, "expected at least one member component")
-        for member in members:
-            self._require_component("members", member)
-        if len(set(members)) != len(members):
-            raise fail("members", members, "each member may appear only once")
+        members = self._new_members(name, members)
         check_count("k", k, low=1, high=len(members))
-        self.add(Component(name, 1.0, kind="group", k=k, label=label,
-                           description=description, pos=pos))
+        group = Component(name, kind="group", k=k, description=description, pos=pos)
+        self.graph.add_node(name, component=group)
         for member in members:
-            self._add_edge(name, member, "member")
+            self.graph.add_edge(name, member, kind="member")
         return self._changed()
 
-    def add_failure_domain(self, name: str, members: Iterable[str], availability: float | None = None,
-                           *, kind: str = "domain", label: str = "", description: str = "",
+    def add_failure_domain(self, name: str, members: Iterable[str], availability: float = UNSET,
+                           *, kind: str = "domain", description: str = "",
                            **details) -> "Architecture":
         """A shared thing whose failure takes all ``members`` down together (zone, region, wave).
 
         Modelled as a component the members hard-depend on, so exact analysis covers it.
         """
-        members = check_names("members", members)
-        if not members:
-            raise fail("members", members, "expected at least one member component")
-        for member in members:
-            self._require_component("members", member)
-        self.add(Component(name, availability, kind=kind, label=label,
-                           description=description, **details))
-        for member in members:
-            self._add_edge(member, name, "hard")
+        members = self._new_members(name, members)
+        if kind == "group":
+            raise fail("kind", kind, "a failure domain is a component that can fail, not a group")
+        try:
+            domain = Component(name, availability, kind=kind, description=description, **details)
+        except TypeError as exc:
+            raise fail("details", sorted(details), "expected Component fields") from exc
+        self.graph.add_node(name, component=domain)
+        for member in members:  # a brand-new node has no dependencies: no cycle is possible
+            self.graph.add_edge(member, name, kind="hard")
         return self._changed()
 
     def add_feature(self, name: str, requires: Iterable[str], description: str = "") -> "Architecture":
         """A user journey served only when every component in ``requires`` works."""
         check_name("name", name)
         requires = check_names("requires", requires)
+        check_text("description", description)
         if not requires:
             raise fail("requires", requires, "expected at least one component name")
         for required in requires:
@@ -232,11 +263,11 @@ class Architecture:
         if not isinstance(shares, Mapping) or not shares:
             raise fail("shares", shares, "expected a non-empty mapping of feature name to share")
         for feature, share in shares.items():
-            if feature not in self.feature_names:
+            if not isinstance(feature, str) or feature not in self.feature_names:
                 raise fail("shares", feature, "expected feature names from "
-                           + ", ".join(repr(f) for f in self.feature_names))
+                           + ", ".join(repr(f) for f in self.feature_names[:12]))
             check_probability(f"shares[{feature!r}]", share)
-        total = sum(shares.values())
+        total = math.fsum(shares.values())
         if not math.isclose(total, 1.0, abs_tol=1e-9):
             raise fail("shares", dict(shares), f"shares must add up to 1 (they add up to {total:g})")
         self.partitions = {feature: float(share) for feature, share in shares.items()}
@@ -246,21 +277,56 @@ class Architecture:
         """A named set of components to crash at once."""
         check_name("name", name)
         crashes = check_names("crashes", crashes)
+        check_text("description", description)
+        if name in self.scenarios:
+            raise fail("name", name, "a scenario with this name already exists")
+        if not crashes:
+            raise fail("crashes", crashes, "expected at least one component to crash")
         for crashed in crashes:
             self._require_component("crashes", crashed)
-        self.scenarios[name] = Scenario(name, tuple(crashes), description)
+            if self.component(crashed).kind == "group":
+                raise fail("crashes", crashed, "a replica group cannot crash; crash its members")
+        self.scenarios[name] = Scenario(name, tuple(dict.fromkeys(crashes)), description)
         return self._changed()
 
-    def _add_edge(self, caller: str, callee: str, kind: str) -> None:
+    # -- checks made before anything changes -------------------------------------------
+
+    def _check_new_component(self, name: str) -> None:
+        if name in self.graph:
+            raise fail("name", name, f"a component with this name already exists in "
+                       f"{self.name!r}; names must be unique")
+        if len(self.graph) >= MAX_COMPONENTS:
+            raise fail("component", name, f"an architecture holds at most {MAX_COMPONENTS:,} "
+                       "components")
+
+    def _new_members(self, name: str, members: Any) -> list[str]:
+        """Validate a new group's or domain's name and members; change nothing."""
+        check_name("name", name)
+        members = check_names("members", members)
+        if not members:
+            raise fail("members", members, "expected at least one member component")
+        for member in members:
+            self._require_component("members", member)
+        if len(set(members)) != len(members):
+            raise fail("members", members, "each member may appear only once")
+        self._check_new_component(name)
+        if self.graph.number_of_edges() + len(members) > MAX_DEPENDENCIES:
+            raise fail("members", members, f"an architecture holds at most "
+                       f"{MAX_DEPENDENCIES:,} dependencies")
+        return members
+
+    def _check_new_edge(self, caller: str, callee: str) -> None:
         if caller == callee or nx.has_path(self.graph, callee, caller):
             raise fail("dependency", f"{caller} -> {callee}",
                        "dependencies must not form a cycle (a component cannot depend on itself, "
                        "directly or through others)")
         if self.graph.has_edge(caller, callee):
             raise fail("dependency", f"{caller} -> {callee}", "this dependency already exists")
-        self.graph.add_edge(caller, callee, kind=kind)
+        if self.graph.number_of_edges() >= MAX_DEPENDENCIES:
+            raise fail("dependency", f"{caller} -> {callee}", f"an architecture holds at most "
+                       f"{MAX_DEPENDENCIES:,} dependencies")
 
-    def _require_component(self, argument: str, name: str) -> None:
+    def _require_component(self, argument: str, name: Any) -> None:
         if not isinstance(name, str) or name not in self.graph:
             known = ", ".join(repr(n) for n in list(self.graph)[:12])
             more = ", ..." if len(self.graph) > 12 else ""
@@ -274,6 +340,11 @@ class Architecture:
         """Component names, in the order they were added."""
         return list(self.graph.nodes)
 
+    @property
+    def breakable(self) -> list[str]:
+        """Components that can fail (everything but replica groups), in the order added."""
+        return [n for n, data in self.graph.nodes(data=True) if data["component"].kind != "group"]
+
     def component(self, name: str) -> Component:
         self._require_component("name", name)
         return self.graph.nodes[name]["component"]
@@ -284,6 +355,8 @@ class Architecture:
     def dependencies(self, name: str, kind: str | None = None) -> list[str]:
         """What ``name`` calls (``kind`` ``"hard"``, ``"soft"`` or ``"member"``; all if None)."""
         self._require_component("name", name)
+        if kind is not None:
+            check_choice("kind", kind, DEPENDENCY_KINDS + ("member",))
         return [callee for callee, data in self.graph.succ[name].items()
                 if kind is None or data["kind"] == kind]
 
@@ -314,7 +387,9 @@ class Architecture:
         if name is None:
             return next(iter(self.features.values()))
         if not isinstance(name, str) or name not in self.features:
-            raise fail("feature", name, "expected one of " + ", ".join(repr(f) for f in self.features))
+            raise fail("feature", name, "expected one of "
+                       + ", ".join(repr(f) for f in list(self.features)[:12])
+                       + (", ..." if len(self.features) > 12 else ""))
         return self.features[name]
 
     @property
@@ -335,21 +410,31 @@ class Architecture:
     # -- variations --------------------------------------------------------------------
 
     def copy(self, name: str | None = None) -> "Architecture":
-        clone = Architecture(name or self.name, self.description, self.graph.copy(),
-                             dict(self.features), dict(self.partitions), dict(self.scenarios))
+        clone = Architecture(self.name if name is None else name, self.description,
+                             self.graph.copy(), dict(self.features), dict(self.partitions),
+                             dict(self.scenarios))
         return clone
 
     def with_availability(self, overrides: Mapping[str, float] | None = None, **by_name: float) -> "Architecture":
-        """A copy with some components' availability changed (crash = 0, perfect = 1)."""
+        """A copy with some components' availability changed (crash = 0, perfect = 1).
+
+        >>> from labkit.catalog import monolith
+        >>> monolith().with_availability(db=0.99).availability_of("db")
+        0.99
+        """
         if overrides is not None and not isinstance(overrides, Mapping):
             raise fail("overrides", overrides, "expected a mapping of component name to availability")
         changes = dict(overrides or {}, **by_name)
+        for name, value in changes.items():
+            self._require_component("overrides", name)
+            if self.component(name).kind == "group":
+                raise fail("overrides", name, "a replica group has no availability of its own; "
+                           "change its members'")
+            check_probability(f"availability of {name!r}", value)
         clone = self.copy()
         for name, value in changes.items():
-            clone._require_component("overrides", name)
             old = clone.component(name)
-            value = check_probability(f"availability of {name!r}", value)
-            clone.graph.nodes[name]["component"] = replace(old, availability=value,
+            clone.graph.nodes[name]["component"] = replace(old, availability=float(value),
                                                            mtbf=None, mttr=None)
         return clone._changed()
 
@@ -364,5 +449,5 @@ def as_architecture(value, argument: str = "architecture") -> Architecture:
     return value.validate()
 
 
-__all__ = ["Architecture", "Component", "Feature", "Scenario", "LabkitError", "as_architecture",
-           "DEPENDENCY_KINDS", "COMPONENT_KINDS"]
+__all__ = ["Architecture", "Component", "Feature", "Scenario", "as_architecture",
+           "DEPENDENCY_KINDS", "COMPONENT_KINDS", "MAX_COMPONENTS", "MAX_DEPENDENCIES", "UNSET"]

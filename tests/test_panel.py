@@ -1,40 +1,102 @@
-"""The break-it panel driven from Python: events change the right numbers, in place."""
+"""The break-it panel driven from Python: events change the right numbers, in place.
+
+Expected numbers are literals worked out by hand from the catalog's stated availabilities,
+not recomputed with the functions the panel itself calls.
+"""
 
 import pytest
 
 import labkit
 from labkit import catalog
-from labkit.views import break_it
+from labkit.breakit import AVAILABILITY_LADDER, BreakItModel, availability_ladder
+from labkit.views import break_it, panel_states
 from labkit.views.diagram import STATE_PARAM
+from labkit.views.panel import ladder_label
+
+MONOLITH_BUY = 0.999 * 0.9995 * 0.9995   # app x server x db = 0.99800124975
+
+
+def browser_sends(widget, **state):
+    """What arrives when the learner moves a widget in the browser (ipywidgets' entry point)."""
+    widget.set_state(state)
 
 
 def test_crashing_the_monolith_app_takes_every_feature_down():
     panel = break_it(catalog.monolith())
     chart, readout, toggle = panel.chart, panel.readout, panel.view.toggles["app"]
     before = readout.value
-    assert "99.8 %" in before  # 0.999 * 0.9995 * 0.9995
+    assert "99.8 %" in before and "17.51 h" in before  # 0.99800124975; 0.00199875 x 8760 h = 17.51 h
     toggle.value = True
     results = panel.last_results
-    assert all(not f.working and f.availability == 0 for f in results.features.values())
-    assert results.blast_radius == 1.0
-    assert getattr(chart.params, STATE_PARAM)["app"] == "crashed"
+    assert [f.working for f in results.features.values()] == [False, False, False]
+    assert [f.availability for f in results.features.values()] == [0.0, 0.0, 0.0]
+    assert results.blast_radius == 1.0 and results.request_success_ratio == 0.0
+    assert getattr(chart.params, STATE_PARAM) == {"app": "crashed", "server": "up", "db": "up"}
     # The same widgets, updated in place: nothing was re-created.
     assert panel.chart is chart and panel.readout is readout and panel.view.toggles["app"] is toggle
-    assert readout.value != before and "DOWN" in readout.value
+    assert "DOWN" in readout.value and "crashed</b> app" in readout.value
     toggle.value = False
-    assert panel.last_results.features["buy"].availability == pytest.approx(
-        labkit.availability(catalog.monolith()))
+    assert panel.last_results.features["buy"].availability == pytest.approx(0.99800124975, abs=1e-15)
+    assert panel.model.crashed == []
+
+
+def test_buttons_readout_and_diagram_use_the_component_names():
+    # One name per component: what the learner reads in the panel is what a check accepts.
+    panel = break_it(catalog.replicated_monolith(3))
+    assert list(panel.view.toggles) == ["lb", "app-1", "app-2", "app-3", "db"]
+    assert [b.description for b in panel.view.toggles.values()] == list(panel.view.toggles)
+    assert list(panel.view.picker.options) == ["lb", "app-1", "app-2", "app-3", "db"]
+    texts = [n["text"].replace("\n", "") for n in panel.chart.spec["layer"][2]["data"]["values"]]
+    assert texts == ["lb", "app-1", "app-2", "app-3", "app tier", "db"]
+    panel.model.crash("app-2")
+    assert "crashed</b> app-2" in panel.readout.value
 
 
 def test_slider_changes_availability_to_the_exact_number():
     panel = break_it(catalog.monolith())
     panel.view.picker.value = "db"
     panel.view.slider.value = 0.99
-    expected = labkit.series(0.999, 0.9995, 0.99)
-    assert panel.last_results.features["buy"].availability == pytest.approx(expected)
-    assert panel.last_results.features["buy"].downtime_per_year == pytest.approx(
-        labkit.downtime_per_year(expected))
-    assert panel.last_results.features["buy"].nines == pytest.approx(labkit.nines(expected))
+    buy = panel.last_results.features["buy"]
+    assert panel.model.overrides == {"db": 0.99}
+    assert buy.availability == pytest.approx(0.988515495, abs=1e-12)   # 0.999 x 0.9995 x 0.99
+    assert buy.downtime_per_year == pytest.approx((1 - 0.988515495) * 31_536_000, rel=1e-9)
+    assert buy.nines == pytest.approx(1.939888, abs=1e-6)
+
+
+def test_slider_reaches_every_nine_the_lessons_use():
+    ladder = availability_ladder(catalog.cells(4))
+    for value in (0.9, 0.99, 0.999, 0.9995, 0.9999, 0.99999, 0.999999, 1.0):
+        assert value in ladder
+    assert ladder == sorted(set(ladder))
+    # 0.99999 (the router) would have been rounded to 100 % by a 0.0001-step slider.
+    assert ladder_label(0.99999) == "99.999 % · 5.00 nines"
+    assert ladder_label(0.9995) == "99.95 % · 3.30 nines"
+    assert ladder_label(1.0) == "100 % · ∞ nines"
+
+
+def test_browser_echo_never_changes_the_model():
+    # The browser reports the slider position back when it draws it; that is not a change.
+    panel = break_it(catalog.cells(4))
+    view = panel.view
+    view.picker.value = "router"
+    assert view.slider.value == 0.99999
+    position = view.slider.index
+    browser_sends(view.slider, index=position)
+    browser_sends(view.picker, index=view.picker.index)
+    assert panel.model.overrides == {} and panel.model.crashed == []
+    # A real move lands on exactly the neighbouring stop, nothing rounded.
+    browser_sends(view.slider, index=position + 1)
+    assert panel.model.overrides == {"router": view.slider.options[position + 1][1]}
+    assert panel.model.overrides["router"] == 0.999995
+
+
+def test_value_set_from_code_joins_the_ladder_exactly():
+    panel = break_it(catalog.monolith())
+    panel.view.picker.value = "app"
+    panel.model.set_availability("app", 0.97531)   # not a ladder stop
+    assert panel.view.slider.value == 0.97531
+    assert panel.model.overrides == {"app": 0.97531}
+    assert 0.97531 not in AVAILABILITY_LADDER
 
 
 def test_replica_crash_is_absorbed():
@@ -42,7 +104,8 @@ def test_replica_crash_is_absorbed():
     panel.view.toggles["app-1"].value = True
     r = panel.last_results
     assert r.features["buy"].working and r.blast_radius == 0.0
-    assert r.features["buy"].availability == pytest.approx(0.9999 * labkit.parallel(0.999, 0.999) * 0.9995)
+    # lb x (1 - 0.001^2) x db
+    assert r.features["buy"].availability == pytest.approx(0.9999 * 0.999999 * 0.9995, abs=1e-15)
     assert r.states["app-1"] == "crashed" and r.states["app tier"] == "up"
 
 
@@ -50,7 +113,8 @@ def test_scenario_button_and_restore_all():
     panel = break_it(catalog.replicated_monolith(3))
     panel.view.scenario_buttons[0].click()  # poison request: every replica crashes
     assert panel.last_results.blast_radius == 1.0
-    assert all(panel.view.toggles[f"app-{i}"].value for i in (1, 2, 3))
+    assert panel.model.crashed == ["app-1", "app-2", "app-3"]
+    assert [t.value for t in panel.view.toggles.values()] == [False, True, True, True, False]
     panel.model.restore_all()
     assert panel.last_results.blast_radius == 0.0 and not any(t.value for t in panel.view.toggles.values())
 
@@ -60,26 +124,39 @@ def test_detail_page_degrades_instead_of_failing():
     panel.view.toggles["recommendations"].value = True
     r = panel.last_results
     assert r.features["can buy"].working and not r.features["whole page"].working
-    assert r.states["page"] == "degraded"
+    assert r.states["page"] == "degraded" and r.states["recommendations"] == "crashed"
     assert getattr(panel.chart.params, STATE_PARAM)["page"] == "degraded"
 
 
 def test_cell_crash_shows_blast_radius_one_over_n():
     panel = break_it(catalog.cells(4))
     panel.view.toggles["cell3-app"].value = True
-    assert panel.last_results.blast_radius == pytest.approx(0.25)
+    assert panel.last_results.blast_radius == 0.25
     assert "25.0%" in panel.readout.value
+    assert panel.last_results.states["cell3-web"] == "failed"
+
+
+def test_readout_shows_the_features_asked_for():
+    arch = catalog.detail_page_cells(3)
+    default = break_it(arch)
+    assert "… and" in default.readout.value  # 9 features: not all fit
+    panel = break_it(arch, features=["cell 1: can buy", "cell 2: can buy", "cell 3: can buy"])
+    for feature in ("cell 1: can buy", "cell 2: can buy", "cell 3: can buy"):
+        assert f"<td>{feature}</td>" in panel.readout.value
+    assert "cell 1: whole page" not in panel.readout.value
+    with pytest.raises(labkit.LabkitError, match="feature"):
+        break_it(arch, features=["can buy"])
 
 
 def test_switch_plain_to_shuffle_carries_the_crash():
     panel = break_it({"plain": catalog.sharded_workers(8, 2, "plain"),
                       "shuffle": catalog.sharded_workers(8, 2, "shuffle")})
     panel.model.apply_scenario("poison customer")
-    assert panel.last_results.blast_radius == pytest.approx(0.25)
-    crashed = set(panel.model.crashed)
+    assert panel.last_results.blast_radius == 0.25
+    crashed = list(panel.model.crashed)
     panel.switch.value = "shuffle"
-    assert set(panel.model.crashed) == crashed
-    assert panel.last_results.blast_radius == pytest.approx(1 / 28)
+    assert panel.model.crashed == crashed
+    assert panel.last_results.blast_radius == pytest.approx(1 / 28, abs=1e-15)
     assert panel.children[-1] is panel.views["shuffle"].box
 
 
@@ -94,22 +171,63 @@ def test_browser_redraw_reporting_initial_states_is_corrected():
     assert panel.chart._params[STATE_PARAM]["app"] == "crashed"
 
 
-def test_clicking_a_node_in_the_diagram_toggles_it():
+def click(view, *names):
     from altair.jupyter.jupyter_chart import PointSelection
+    view._on_click({"new": PointSelection(name="clicked", value=[{"name": n} for n in names],
+                                          store=[])})
+
+
+def test_clicking_a_node_in_the_diagram_toggles_it():
     panel = break_it(catalog.monolith())
-    view = panel.view
     # What the browser sends when the learner clicks the "db" box, then clicks it again.
-    view._on_click({"new": PointSelection(name="clicked", value=[{"name": "db"}], store=[])})
+    click(panel.view, "db")
     assert panel.model.crashed == ["db"]
-    view._on_click({"new": PointSelection(name="clicked", value=[], store=[])})
+    click(panel.view)
     assert panel.model.crashed == []
+
+
+def test_clicking_a_group_says_why_nothing_crashed():
+    panel = break_it(catalog.replicated_monolith(3))
+    click(panel.view, "app tier")
+    assert panel.model.crashed == []
+    assert "app tier</b> is a replica group" in panel.view.status.value
+    assert "app-1, app-2, app-3" in panel.view.status.value
+    click(panel.view, "app tier", "app-2")  # then a member: that one crashes, the note goes
+    assert panel.model.crashed == ["app-2"] and panel.view.status.value == ""
 
 
 def test_widgets_cannot_drive_it_into_an_error():
     panel = break_it(catalog.monolith())
-    panel.view.slider.value = 0.0  # clamps to the slider's minimum, never an invalid availability
-    assert 0.9 <= panel.view.slider.value <= 1.0
-    with pytest.raises(labkit.LabkitError):
+    with pytest.raises(Exception):
+        panel.view.slider.value = 0.123   # not a stop on the ladder: the widget refuses it
+    assert panel.model.overrides == {}
+    with pytest.raises(labkit.LabkitError, match="name='no such thing'"):
         panel.model.crash("no such thing")
-    with pytest.raises(labkit.LabkitError):
+    with pytest.raises(labkit.LabkitError, match="architectures"):
         break_it("monolith")
+
+
+def test_model_keeps_its_own_copy_of_the_architecture():
+    arch = catalog.monolith()
+    model = BreakItModel(arch)
+    arch.add_component("cache", 0.5)
+    assert model.breakable == ["app", "server", "db"]
+    assert model.results().features["buy"].availability == pytest.approx(0.99800124975, abs=1e-15)
+
+
+def test_panel_states_lists_live_panels_in_order():
+    first = break_it(catalog.monolith())
+    second = break_it(catalog.cells(4))
+    second.model.crash("cell2-db")
+    states = panel_states()
+    mine = [s for s in states if s["architecture"] in ("monolith", "4 cells")][-2:]
+    ratios = [s.pop("request_success_ratio") for s in mine]
+    assert mine == [
+        {"architecture": "monolith", "crashed": [], "overrides": {}, "showing": "monolith",
+         "blast_radius": 0.0},
+        {"architecture": "4 cells", "crashed": ["cell2-db"], "overrides": {}, "showing": "4 cells",
+         "blast_radius": 0.25},
+    ]
+    # 3 of 4 cells up, each router x web x app x db = 0.99999 x 0.999^3
+    assert ratios == pytest.approx([0.99800124975, 0.75 * 0.99999 * 0.997002999], abs=1e-15)
+    del first, second

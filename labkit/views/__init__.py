@@ -1,8 +1,8 @@
 """Views: altair charts and ipywidgets panels over labkit's results. Nothing here models."""
 
-from .charts import curve_chart, nines_chart
+from .charts import curve_chart, nines_chart, table
 from .diagram import diagram, diagram_data
-from .panel import BreakItModel, BreakItPanel, break_it
+from .panel import BreakItPanel, break_it, panel_states
 
-__all__ = ["BreakItModel", "BreakItPanel", "break_it", "curve_chart", "diagram", "diagram_data",
-           "nines_chart"]
+__all__ = ["BreakItPanel", "break_it", "curve_chart", "diagram", "diagram_data",
+           "nines_chart", "panel_states", "table"]

@@ -14,16 +14,18 @@ False
 
 from __future__ import annotations
 
+import html
 import math
 import re
+import weakref
 from typing import Mapping
 
 import altair as alt
 import ipywidgets as widgets
 
-from ..breakit import BreakItModel, PanelResults
-from ..errors import fail
-from ..formulas import format_duration, format_percent
+from ..breakit import BreakItModel, PanelResults, availability_ladder
+from ..errors import check_names, fail
+from ..formulas import format_duration, format_percent, nines
 from ..model import Architecture
 from .diagram import CLICK_PARAM, STATE_COLOURS, STATE_PARAM, diagram
 
@@ -33,21 +35,31 @@ def css_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "component"
 
 
-def readout_html(arch: Architecture, results: PanelResults) -> str:
-    """The live numbers as a small HTML table."""
+MAX_ROWS = 8  # readout rows before it shows only what is down or worst
+
+
+def readout_html(arch: Architecture, results: PanelResults, shown: list[str] | None = None) -> str:
+    """The live numbers as a small HTML table: ``shown`` features, or a sensible few."""
+    if shown is None:
+        shown = list(results.features)
+        if len(shown) > MAX_ROWS:  # many cells or shards: what is down, then the worst
+            shown = sorted(shown, key=lambda f: (results.features[f].working,
+                                                 results.features[f].availability))[:MAX_ROWS - 2]
     rows = []
-    for name, r in results.features.items():
+    for name in shown:
+        r = results.features[name]
         mark = ("<span style='color:#2e7d32'>served</span>" if r.working
                 else "<b style='color:#c0392b'>DOWN</b>")
         shown_nines = "∞" if math.isinf(r.nines) else f"{r.nines:.2f}"
-        rows.append(f"<tr><td>{name}</td><td>{mark}</td><td>{format_percent(r.availability)}</td>"
-                    f"<td>{shown_nines}</td><td>{format_duration(r.downtime_per_year)}</td></tr>")
-    if len(rows) > 8:  # many cells or shards: show the worst few, the totals say the rest
-        order = sorted(results.features, key=lambda f: results.features[f].availability)
-        keep = set(order[:6])
-        rows = [row for row, name in zip(rows, results.features) if name in keep]
-        rows.append(f"<tr><td colspan=5>… {len(results.features) - 6} more features</td></tr>")
-    crashed = ", ".join(arch.component(c).display_name for c in results.crashed) or "nothing"
+        rows.append(f"<tr><td>{html.escape(name)}</td><td>{mark}</td>"
+                    f"<td>{format_percent(r.availability)}</td><td>{shown_nines}</td>"
+                    f"<td>{format_duration(r.downtime_per_year)}</td></tr>")
+    hidden = len(results.features) - len(shown)
+    if hidden:
+        down = sum(1 for f, r in results.features.items() if not r.working and f not in shown)
+        rows.append(f"<tr><td colspan=5>… and {hidden} more features ({down} of them down)"
+                    "</td></tr>")
+    crashed = html.escape(", ".join(results.crashed)) or "nothing"
     totals = (f"<b>Request success ratio</b> {format_percent(results.request_success_ratio)}"
               f" · <b>customers affected now (blast radius)</b> {results.blast_radius:.1%}"
               f" · <b>crashed</b> {crashed}")
@@ -60,33 +72,42 @@ def readout_html(arch: Architecture, results: PanelResults) -> str:
             "availability, failing independently except through shared components.</div>")
 
 
+def ladder_label(value: float) -> str:
+    """A slider stop as a person reads it: '99.95 % · 3.30 nines'."""
+    n = nines(value)
+    return f"{format_percent(value)} · {'∞' if math.isinf(n) else f'{n:.2f}'} nines"
+
+
 class _ArchitectureView:
     """The widgets for one architecture, built once."""
 
-    def __init__(self, model: BreakItModel, on_change) -> None:
+    def __init__(self, model: BreakItModel, on_change, shown: list[str] | None) -> None:
         self.model = model
+        self.shown = shown
         arch = model.architecture
         results = model.results()
         self.chart = alt.JupyterChart(diagram(arch, results.states),
                                       embed_options={"renderer": "svg", "actions": False})
         self.chart.add_class("labkit-diagram")
         self.toggles: dict[str, widgets.ToggleButton] = {}
-        shown = [arch.component(c).display_name for c in model.breakable]
-        # Copies in cells share a label ("price" in every cell): buttons then use the name.
-        caption = {c: label if shown.count(label) == 1 else c for c, label in zip(model.breakable, shown)}
         for name in model.breakable:
-            button = widgets.ToggleButton(value=False, description=caption[name],
+            button = widgets.ToggleButton(value=False, description=name,
                                           tooltip=f"crash or restore {name}", icon="bolt",
                                           layout=widgets.Layout(width="auto"))
             button.add_class(f"labkit-crash-{css_name(name)}")
             button.observe(self._on_toggle(name), names="value")
             self.toggles[name] = button
-        self.picker = widgets.Dropdown(options=[(caption[c], c) for c in model.breakable],
-                                       description="component", layout=widgets.Layout(width="260px"))
-        self.slider = widgets.FloatSlider(value=model.availability_of(model.breakable[0]),
-                                          min=0.9, max=1.0, step=0.0001, readout_format=".2%",
-                                          description="availability", continuous_update=True,
-                                          layout=widgets.Layout(width="420px"))
+        self.picker = widgets.Dropdown(options=model.breakable, description="component",
+                                       layout=widgets.Layout(width="260px"))
+        # A selection slider syncs an index, not a float: the browser can neither round the
+        # value nor echo back a different one, so the model holds exactly what was chosen.
+        first = model.breakable[0]
+        self._ladder = availability_ladder(arch)
+        self.slider = widgets.SelectionSlider(
+            options=[(ladder_label(v), v) for v in self._ladder],
+            value=model.availability_of(first), description="availability",
+            continuous_update=True, layout=widgets.Layout(width="520px"),
+            style={"description_width": "initial"})
         self.slider.add_class("labkit-availability")
         self.picker.observe(self._on_pick, names="value")
         self.slider.observe(self._on_slide, names="value")
@@ -100,8 +121,10 @@ class _ArchitectureView:
         restore = widgets.Button(description="restore all", button_style="success", icon="undo")
         restore.add_class("labkit-restore")
         restore.on_click(lambda _b: model.restore_all())
-        self.readout = widgets.HTML(readout_html(arch, results))
+        self.readout = widgets.HTML(readout_html(arch, results, shown))
         self.readout.add_class("labkit-readout")
+        self.status = widgets.HTML("")
+        self.status.add_class("labkit-status")
         self.chart.selections.observe(self._on_click, names=[CLICK_PARAM])
         self._states = dict(results.states)
         # Registered for all names so it runs *after* altair's own params observer (observers
@@ -110,12 +133,13 @@ class _ArchitectureView:
         self._clicked: set[str] = set()
         legend = " ".join(f"<span style='color:{c}'>●</span> {s}" for s, c in STATE_COLOURS.items())
         self.box = widgets.VBox([
-            widgets.HTML(f"<b>{arch.name}</b> — {arch.description}. Click a box or a button to "
-                         f"crash it; click again to restore. {legend}"),
+            widgets.HTML(f"<b>{html.escape(arch.name)}</b> — {html.escape(arch.description)}. "
+                         f"Click a box or a button to crash it; click again to restore. {legend}"),
             self.chart,
             widgets.HBox(list(self.toggles.values()), layout=widgets.Layout(flex_flow="row wrap")),
             widgets.HBox([self.picker, self.slider]),
             widgets.HBox(self.scenario_buttons + [restore], layout=widgets.Layout(flex_flow="row wrap")),
+            self.status,
             self.readout,
         ])
         model.observe(lambda _change: on_change(self), names=["crashed", "overrides"])
@@ -128,10 +152,19 @@ class _ArchitectureView:
             (self.model.crash if change["new"] else self.model.restore)(name)
         return handler
 
+    def _show_on_slider(self, name: str) -> None:
+        # Called only while _syncing: an off-ladder value set from code joins the ladder, so
+        # the slider shows it exactly instead of snapping the model to a neighbour.
+        value = self.model.availability_of(name)
+        if value not in self._ladder:
+            self._ladder = sorted(set(self._ladder) | {value})
+            self.slider.options = [(ladder_label(v), v) for v in self._ladder]
+        self.slider.value = value
+
     def _on_pick(self, change):
         self._syncing = True
         try:
-            self.slider.value = self.model.availability_of(change["new"])
+            self._show_on_slider(change["new"])
         finally:
             self._syncing = False
 
@@ -146,7 +179,16 @@ class _ArchitectureView:
         now = {v.get("name") for v in value if isinstance(v, dict)}
         for name in now ^ self._clicked:
             if name in self.toggles:
+                self.status.value = ""
                 self.model.toggle(name)
+            elif name in self.model.architecture.components:
+                group = self.model.architecture.component(name)
+                members = self.model.architecture.dependencies(name, "member")
+                self.status.value = (
+                    f"<span style='color:#8a5a00'><b>{html.escape(name)}</b> is a replica group: "
+                    f"it works while at least {group.k} of its {len(members)} members work, so "
+                    f"it cannot crash by itself. Crash its members instead: "
+                    f"{html.escape(', '.join(members))}.</span>")
         self._clicked = now
 
     def _keep_states(self, change):
@@ -166,10 +208,10 @@ class _ArchitectureView:
                 button.value = name in crashed
                 button.button_style = "danger" if name in crashed else ""
             if self.picker.value is not None:
-                self.slider.value = self.model.availability_of(self.picker.value)
+                self._show_on_slider(self.picker.value)
         finally:
             self._syncing = False
-        self.readout.value = readout_html(self.model.architecture, results)
+        self.readout.value = readout_html(self.model.architecture, results, self.shown)
         self._states = dict(results.states)
         setattr(self.chart.params, STATE_PARAM, dict(self._states))
         return results
@@ -180,16 +222,30 @@ class BreakItPanel(widgets.VBox):
 
     Pass one architecture, or a mapping of names to architectures to compare them (plain vs
     shuffle sharding): the crashed components carry over by name when you switch.
+    ``features``: the features the readout lists (default: all, or the down and worst few
+    when there are many).
     """
 
-    def __init__(self, architectures: Architecture | Mapping[str, Architecture]) -> None:
+    _live: list = []  # weak references to every panel made in this kernel, oldest first
+
+    def __init__(self, architectures: Architecture | Mapping[str, Architecture],
+                 features: list[str] | None = None) -> None:
         if isinstance(architectures, Architecture):
             architectures = {architectures.name: architectures}
-        if not isinstance(architectures, Mapping) or not architectures:
+        if not isinstance(architectures, Mapping) or not architectures or not all(
+                isinstance(k, str) and isinstance(a, Architecture) for k, a in architectures.items()):
             raise fail("architectures", architectures,
                        "expected an Architecture or a non-empty mapping of name to Architecture")
+        if len(architectures) > 8:
+            raise fail("architectures", architectures, "expected at most 8 to compare")
         self.models = {key: BreakItModel(arch) for key, arch in architectures.items()}
-        self.views = {key: _ArchitectureView(model, self._on_change)
+        shown = None
+        if features is not None:
+            shown = check_names("features", features)
+            for model in self.models.values():
+                for name in shown:
+                    model.architecture.feature(name)  # raises, naming the known features
+        self.views = {key: _ArchitectureView(model, self._on_change, shown)
                       for key, model in self.models.items()}
         self.switch = widgets.ToggleButtons(options=list(self.models), description="compare")
         self.switch.add_class("labkit-switch")
@@ -199,6 +255,7 @@ class BreakItPanel(widgets.VBox):
         super().__init__(children)
         self.add_class("labkit-panel")
         self.last_results = self.views[self.current].model.results()
+        BreakItPanel._live.append(weakref.ref(self))
 
     @property
     def model(self) -> BreakItModel:
@@ -233,7 +290,25 @@ class BreakItPanel(widgets.VBox):
     def results(self) -> PanelResults:
         return self.model.results()
 
+    def state(self) -> dict:
+        """What the learner has set on the architecture on show, and what the readout says."""
+        results = self.model.results()
+        return {**self.model.state(), "showing": self.current,
+                "request_success_ratio": results.request_success_ratio,
+                "blast_radius": results.blast_radius}
 
-def break_it(architectures: Architecture | Mapping[str, Architecture]) -> BreakItPanel:
+
+def panel_states() -> list[dict]:
+    """The state of every break-it panel alive in this kernel, oldest first.
+
+    The browser test compares this, taken in JupyterLab after Run All, with the same taken
+    in a papermill run: a widget's echo or rounding must never change a model.
+    """
+    alive = [ref() for ref in BreakItPanel._live]
+    return [panel.state() for panel in alive if panel is not None]
+
+
+def break_it(architectures: Architecture | Mapping[str, Architecture],
+             features: list[str] | None = None) -> BreakItPanel:
     """Build the break-it panel for an architecture (or several to compare)."""
-    return BreakItPanel(architectures)
+    return BreakItPanel(architectures, features)
