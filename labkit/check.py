@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import numbers
 import runpy
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -140,8 +141,13 @@ class Workbook:
             hint = ""
             if answer is not None and exercise.hints:
                 hint = exercise.hints[min(tries, len(exercise.hints) - 1)]
-                hint = " " + hint[0].upper() + hint[1:]
+                # A sentence starts with a capital; a hint starting with code keeps its case.
+                first = hint.split(" ", 1)[0]
+                hint = " " + (hint[0].upper() + hint[1:] if first.isalpha() else hint)
             message = f"❌ {name}: not yet. Hint: {how}{hint}"
+        # JupyterLab breaks long output lines anywhere, even mid-word: wrap them ourselves.
+        message = textwrap.fill(message, width=88, subsequent_indent="   ",
+                                break_long_words=False, break_on_hyphens=False)
         print(message)
         return CheckResult(name, ok, message)
 

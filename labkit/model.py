@@ -205,7 +205,8 @@ class Architecture:
         for callee in callees:
             self._require_component("callees", callee)
             if self.component(caller).kind == "group":
-                raise fail("caller", caller, "a replica group only has members")
+                raise fail("caller", caller, "a replica group only has members; add "
+                           "dependencies to its members instead")
             self._check_new_edge(caller, callee)
         for callee in callees:
             self.graph.add_edge(caller, callee, kind=kind)
@@ -429,7 +430,7 @@ class Architecture:
             self._require_component("overrides", name)
             if self.component(name).kind == "group":
                 raise fail("overrides", name, "a replica group has no availability of its own; "
-                           "change its members'")
+                           "change its members' availability instead")
             check_probability(f"availability of {name!r}", value)
         clone = self.copy()
         for name, value in changes.items():

@@ -1,9 +1,9 @@
-"""Workbook 04: cells, N+1 headroom and shuffle sharding."""
+"""Workbook 04: cells, N+1 headroom, shuffle sharding and the detail page in cells."""
 
 from __future__ import annotations
 
-from ..failures import blast_radius
-from ..catalog import cells
+from ..failures import blast_radius, features_working
+from ..catalog import cells, detail_page
 from ..check import Exercise
 from ..sharding import all_shards, overlap_distribution
 
@@ -14,6 +14,7 @@ CELL_CAPACITY = 6_000     # ... that one cell can serve
 WORKERS, SHARD_SIZE = 10, 3   # shuffle sharding: 10 workers, shards of 3
 ZONES = 4                 # static stability: 4 zones, survive the loss of one
 SHARED_CELLS = 4          # cells(4, shared_database=True), tiers web / app / db
+PAGE_CELLS = 3            # detail_page_cells(3): the graceful detail page, three copies
 
 
 def _one_cell_of_eight() -> float:
@@ -55,6 +56,13 @@ def _shared_by_every_cell() -> list[str]:
     return [c for c in arch.components if blast_radius(arch, [c]) == 1.0]
 
 
+def _cannot_buy_in_cells(component: str) -> float:
+    # Not by crashing it in the cell-based page (what the learner does): ask the single page
+    # of lesson 02 whether "can buy" survives the crash, then scale by the one cell of
+    # PAGE_CELLS equal cells whose copy of the component is down.
+    return (0.0 if features_working(detail_page(), [component])["can buy"] else 1.0) / PAGE_CELLS
+
+
 def exercises() -> list[Exercise]:
     return [
         Exercise("blast radius of one cell", "number", _one_cell_of_eight,
@@ -65,7 +73,8 @@ def exercises() -> list[Exercise]:
         Exercise("cells for the peak with N+1", "count", _cells_for_peak,
                  ("first count the cells that carry the peak (round up: a part of a cell is a "
                   "whole cell), then add headroom for one lost cell.",
-                  "labkit.sharding.cells_needed(peak_load, cell_capacity, spare=1).")),
+                  "compute it with labkit.sharding.cells_needed(peak_load, cell_capacity, "
+                  "spare=1).")),
         Exercise("shuffle shards of 3 from 10", "count", _shuffle_shards,
                  ("a shard is a set of workers: order does not matter, so do not count "
                   "10 x 9 x 8.",
@@ -86,4 +95,19 @@ def exercises() -> list[Exercise]:
                   "only matter to that cell.",
                   "compare labkit.single_points_of_failure(arch, feature) for each feature in "
                   "arch.feature_names; keep the names in every list.")),
+        Exercise("cannot buy: price down in cell 2", "number",
+                 lambda: _cannot_buy_in_cells("price"),
+                 ("the router gives each of the 3 cells an equal share of the customers, and a "
+                  "crash in cell 2 reaches only cell 2's customers. Does \"can buy\" need the "
+                  "price widget? Give a fraction, not a percentage.",
+                  "measure it: labkit.blast_radius(page_cells, [\"cell2-price\"]) is the share "
+                  "of customers whose \"can buy\" stops working.")),
+        Exercise("cannot buy: reviews db down in cell 2", "number",
+                 lambda: _cannot_buy_in_cells("reviews db"),
+                 ("which widgets read the reviews db, and does the page need any of them to "
+                  "sell? \"can buy\" needs only the page, title, price and buy box, and what "
+                  "those call.",
+                  "check it: labkit.features_working(page_cells, [\"cell2-reviews db\"]) "
+                  "shows which features still work in each cell; count the customers whose "
+                  "\"can buy\" failed.")),
     ]

@@ -59,7 +59,7 @@ def curve_chart(rows: Sequence[dict], x: str, y: str, series: str | None = None,
         # point shape, not only by a colour drawn over the other.
         encoding["color"] = alt.Color(f"{series}:N", title=series)
         encoding["strokeDash"] = alt.StrokeDash(f"{series}:N", title=series)
-        encoding["shape"] = alt.Shape(f"{series}:N", title=series)
+        encoding["shape"] = alt.Shape(f"{series}:N", title=series, legend=None)
     return alt.Chart(alt.Data(values=rows)).mark_line(point=True, strokeWidth=2).encode(
         **encoding).properties(title=title, width=width, height=height)
 
@@ -88,7 +88,12 @@ class Table:
         cells = [[str(c) for c in self.columns]]
         cells += [[str(row.get(c, "")) for c in self.columns] for row in self.rows]
         widths = [max(len(line[i]) for line in cells) for i in range(len(self.columns))]
-        lines = ["  ".join(v.rjust(w) for v, w in zip(line, widths)) for line in cells]
+        # Numbers line up on the right, words on the left, as in a printed table.
+        numeric = [all(isinstance(row.get(c), (int, float)) and not isinstance(row.get(c), bool)
+                       for row in self.rows) for c in self.columns]
+        lines = ["  ".join((v.rjust(w) if num else v.ljust(w))
+                           for v, w, num in zip(line, widths, numeric)).rstrip()
+                 for line in cells]
         return "\n".join(([self.title] if self.title else []) + lines)
 
     def __repr__(self) -> str:  # papermill's text/plain output, and any plain console

@@ -26,6 +26,14 @@ shared = catalog.cells(4, shared_database=True)
 spof_lists = [set(labkit.single_points_of_failure(shared, f)) for f in shared.feature_names]
 shared_by_every_cell = sorted(set.intersection(*spof_lists))
 
+# Lesson 02's graceful page in 3 cells, each serving a third of the customers. (a) price is a
+# core widget, a hard dependency of the page, so cell 2's customers cannot buy, and only they:
+# one third. (b) the reviews db feeds only soft widgets (star rating, reviews, questions), so
+# cell 2's pages lose them and still sell: nobody is stopped from buying.
+page_cells = catalog.detail_page_cells(3)
+cannot_buy_price_down = labkit.blast_radius(page_cells, ["cell2-price"])
+cannot_buy_reviews_db_down = labkit.blast_radius(page_cells, ["cell2-reviews db"])
+
 ANSWERS = {
     "blast radius of one cell": blast_radius_of_one_cell,
     "cells for the peak with N+1": cells_for_the_peak,
@@ -33,4 +41,6 @@ ANSWERS = {
     "share fully affected by a poison customer": fully_affected,
     "static stability capacity for 4 zones": static_stability,
     "shared by every cell": shared_by_every_cell,
+    "cannot buy: price down in cell 2": cannot_buy_price_down,
+    "cannot buy: reviews db down in cell 2": cannot_buy_reviews_db_down,
 }
