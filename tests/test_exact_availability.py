@@ -15,7 +15,8 @@ from strategies import architectures
 SMALL_CATALOG = [catalog.monolith(), catalog.replicated_monolith(3), catalog.detail_page(),
                  catalog.detail_page(graceful=False), catalog.cells(3),
                  catalog.cells(2, shared_database=True), catalog.sharded_workers(6, 2, "plain"),
-                 catalog.sharded_workers(5, 2, "shuffle")]
+                 catalog.sharded_workers(5, 2, "shuffle"), catalog.ring_sized(2, 2, 3),
+                 catalog.cells(4, ("web", "app"), regions=2, deploy_waves=2)]
 
 
 @pytest.mark.parametrize("arch", SMALL_CATALOG, ids=lambda a: a.name)
@@ -25,15 +26,16 @@ def test_catalog_exact_equals_brute_force(arch):
             labkit.brute_force_availability(arch, feature), abs=1e-12)
 
 
-@pytest.mark.parametrize("arch", SMALL_CATALOG + [catalog.ring_sized(2, 2, 3)], ids=lambda a: a.name)
-def test_catalog_exact_within_monte_carlo(arch):
-    # Lower availabilities so failures are common enough to sample; 5 standard errors.
-    worse = arch.with_availability({c: 0.9 for c in arch.components
-                                    if arch.component(c).kind != "group"})
+@pytest.mark.parametrize("arch", SMALL_CATALOG, ids=lambda a: a.name)
+def test_sampler_agrees_with_brute_force(arch):
+    # The sampler is checked against brute force (not against the BDD it is meant to check),
+    # with availabilities low enough that failures are common: within 4 standard errors of
+    # 200,000 samples, i.e. well under 1 % of the unavailability.
+    worse = arch.with_availability({c: 0.9 for c in arch.breakable})
     for feature in worse.feature_names[:3]:
-        estimate = labkit.sampled_availability(worse, feature, samples=40_000, seed=1)
-        exact = labkit.availability(worse, feature)
-        assert abs(estimate.value - exact) <= 5 * estimate.standard_error + 1e-9
+        estimate = labkit.sampled_availability(worse, feature, samples=200_000, seed=1)
+        exact = labkit.brute_force_availability(worse, feature)
+        assert abs(estimate.value - exact) <= 4 * estimate.standard_error + 1e-12
 
 
 @settings(max_examples=150, deadline=None)

@@ -488,3 +488,35 @@ def test_dependency_bound_is_exact_for_new_members():
     refused("members", arch.add_group, "g", ["a", "b"])
     arch.graph.number_of_edges = lambda: MAX_DEPENDENCIES - 1
     arch.add_dependency("a", "b")                  # the last one that fits
+
+
+def test_more_refusals_name_their_argument():
+    arch = shop()
+    assert str(pytest.raises(LabkitError, arch.add_feature, "f", 5).value).startswith("requires=5 ")
+    assert str(pytest.raises(LabkitError, arch.add_scenario, "s", 5).value).startswith("crashes=5 ")
+    assert str(pytest.raises(LabkitError, arch.add_group, "g", 5).value).startswith("members=5 ")
+    arch.add_scenario("outage", ["db"])
+    assert arch.scenarios["outage"].name == "outage"
+    assert type(Component("x", 1).availability) is float
+
+
+def test_size_refusals_say_the_limit():
+    arch = Architecture("edges").add_component("a").add_component("b")
+    arch.graph.number_of_edges = lambda: MAX_DEPENDENCIES
+    assert str(pytest.raises(LabkitError, arch.add_group, "g", ["a"]).value) == (
+        "members=['a'] is not allowed: an architecture holds at most 100,000 dependencies")
+    assert str(pytest.raises(LabkitError, arch.add_dependency, "a", "b").value) == (
+        "dependency='a -> b' is not allowed: an architecture holds at most 100,000 dependencies")
+    full = Architecture("full")
+    for i in range(MAX_COMPONENTS):
+        full.graph.add_node(f"c{i}", component=Component(f"c{i}"))
+    assert str(pytest.raises(LabkitError, full.add_component, "x").value) == (
+        "component='x' is not allowed: an architecture holds at most 10,000 components")
+
+
+def test_twelve_names_are_listed_without_an_ellipsis():
+    arch = Architecture("twelve")
+    for i in range(12):
+        arch.add_component(f"c{i}").add_feature(f"f{i}", [f"c{i}"])
+    assert not refused("callee", arch.add_dependency, "c0", "nope").endswith("...")
+    assert not refused("feature", arch.feature, "nope").endswith("...")
