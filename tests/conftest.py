@@ -7,11 +7,13 @@ session (keyed by notebook, parameters and a run number) together with how long 
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass
@@ -43,9 +45,36 @@ def rel(path: Path) -> str:
     return path.resolve().relative_to(REPO).as_posix()
 
 
+def find_script(name: str) -> str | None:
+    """A console script installed with this Python, else the one on PATH.
+
+    ``pip install`` puts scripts in the interpreter's scripts folder (a venv's bin/), which is
+    not on PATH when the venv's python is run without activating the venv.
+    """
+    filename = f"{name}.exe" if os.name == "nt" else name
+    for folder in (Path(sys.executable).parent, Path(sysconfig.get_path("scripts"))):
+        candidate = folder / filename
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return shutil.which(name)
+
+
+def missing_tool(what: str, how_to_install: str):
+    """A test cannot run because a tool is missing: skip on a developer's machine, fail in CI.
+
+    CI (the ``CI`` environment variable set, as .ci/run and hosted CI services do) promises
+    that every test ran; a skip there would report green without checking anything.
+    """
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing, and in CI (CI={os.environ['CI']!r}) a test may not skip "
+                    f"for that: {how_to_install}", pytrace=False)
+    pytest.skip(f"{what} is missing: {how_to_install}")
+
+
 # --------------------------------------------------------------------------- execution
 
 
+@functools.cache
 def ensure_kernel() -> None:
     """Make sure the ``python3`` kernelspec papermill asks for exists in this environment."""
     from jupyter_client.kernelspec import KernelSpecManager
@@ -89,8 +118,35 @@ def execute_notebook(
         # Bound a hung cell or kernel so CI fails instead of hanging for its whole budget.
         start_timeout=120,
         execution_timeout=300,
+        # papermill otherwise rewrites (serialises and validates) the whole output notebook
+        # before and after every cell, on the critical path: 1 to 1.5 s per lesson. It still
+        # writes the output once at the end, and before raising on a cell error.
+        request_save_on_cell_execute=False,
+        # Every output is collected once the last cell is done. A graceful shutdown then
+        # waits, about 1 s, for exit handlers that no notebook has.
+        shutdown_kernel="immediate",
+        config=kernel_manager_config(),
     )
     return nbformat.read(output, as_version=4)
+
+
+def kernel_manager_config():
+    """Configuration for the ``KernelManager`` of every kernel the tests start.
+
+    ipykernel warns "Kernel is running over TCP without encryption" (ipykernel's
+    ``IPKernelApp.init_sockets``) when its manager provisions no CurveZMQ keys. jupyter_client
+    provisions them with ``transport_encryption="auto"`` when libzmq has CURVE and the
+    kernelspec declares ``supported_encryption: curve`` (ipykernel's does). IPC transport would
+    silence it too, but puts its socket files in the kernel's working directory, which is the
+    notebook's folder here. Without CURVE support the default (plain loopback TCP) stays, and
+    so does the warning: it is then true.
+    """
+    import zmq
+    from traitlets.config import Config
+
+    if not zmq.has("curve"):
+        return Config()
+    return Config({"KernelManager": {"transport_encryption": "auto"}})
 
 
 def error_outputs(nb: nbformat.NotebookNode) -> list[str]:

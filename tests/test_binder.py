@@ -8,13 +8,12 @@ here: the Dockerfile repo2docker would build, and that pip resolves the requirem
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, find_script, missing_tool
 
 REQUIREMENTS = REPO / "binder" / "requirements.txt"
 RUNTIME = REPO / "binder" / "runtime.txt"
@@ -36,10 +35,11 @@ def test_runtime_is_python_311():
 
 @pytest.fixture(scope="module")
 def dockerfile() -> str:
-    if shutil.which("repo2docker") is None:
-        pytest.skip("repo2docker is not installed (pip install -e '.[test]')")
+    repo2docker = find_script("repo2docker")
+    if repo2docker is None:
+        missing_tool(f"repo2docker (not beside {sys.executable} nor on PATH)", "pip install -e '.[test]'")
     done = subprocess.run(
-        ["repo2docker", "--no-build", "--debug", str(REPO)],
+        [repo2docker, "--no-build", "--debug", str(REPO)],
         # Run from outside the repository: repo2docker chdirs into it itself.
         cwd=REPO.parent,
         capture_output=True,
