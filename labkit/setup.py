@@ -5,18 +5,14 @@ Charts must render with no internet: altair's default renderer loads Vega from a
 5 s per kernel; the bundle only changes with the altair and vl-convert versions, so it is
 cached on disk and every later notebook starts in a fraction of that.
 
-Importing altair is most of a notebook's start-up, so ``setup()`` does not import it. If
-altair is already imported it is configured at once; otherwise the first import of altair in
-the kernel (``labkit.views``, or a learner's own ``import altair``) configures it as that
-import finishes, before any chart can exist. A notebook that draws no chart (the workbook
-chapters) never pays for altair.
+Importing altair was most of a notebook's start-up, almost all of it a grammar that altair
+never uses (see ``_iri_grammar_deferred``); that part is now paid only if an IRI is checked.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.abc
 import importlib.util
 import os
 import sys
@@ -103,44 +99,13 @@ def enable_offline_charts() -> None:
     _configure(_import_altair())
 
 
-class _ConfigureAltairOnImport(importlib.abc.MetaPathFinder):
-    """Finds nothing itself: when ``altair`` is first imported, wraps that one import.
-
-    It asks the other finders for altair's spec and patches that spec's own (fresh) loader
-    instance so that executing the module also defers the IRI grammar and then configures
-    offline charts. The module keeps its genuine loader, so its package data still loads.
-    Removes itself after the first use.
-    """
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname != "altair":
-            return None
-        with contextlib.suppress(ValueError):
-            sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(fullname)
-        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
-            return spec
-        exec_module = spec.loader.exec_module
-
-        def exec_then_configure(module):
-            with _iri_grammar_deferred():
-                exec_module(module)
-            _configure(module)
-
-        spec.loader.exec_module = exec_then_configure
-        return spec
-
-
 def setup() -> None:
     """Call once at the top of a notebook: every chart and panel then renders offline.
 
     >>> import labkit
     >>> labkit.setup()
-    >>> import altair as alt  # in a notebook, ``from labkit import views`` imports it
+    >>> import altair as alt
     >>> alt.JupyterChart._is_offline, alt.renderers.active
     (True, 'jupyter')
     """
-    if "altair" in sys.modules:
-        _configure(sys.modules["altair"])
-    elif not any(isinstance(finder, _ConfigureAltairOnImport) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _ConfigureAltairOnImport())
+    enable_offline_charts()

@@ -18,19 +18,6 @@ print(alt.JupyterChart._is_offline, len(esm) > 100_000,
       bool(re.search(r'from\\s*["\\']https?://', esm)), alt.renderers.active)
 """
 
-# setup() before altair is imported, as every notebook does: altair is configured by its import.
-LAZY_PROBE = """
-import re, sys, labkit
-labkit.setup()
-print("altair" in sys.modules)
-from labkit import views  # imports altair, as the lessons do
-import altair as alt
-chart = alt.Chart(alt.Data(values=[{"a": 1}])).mark_point().encode(x="a:Q")
-widget = alt.JupyterChart(chart)  # what the "jupyter" renderer shows
-print(alt.JupyterChart._is_offline, len(widget._esm) > 100_000,
-      bool(re.search(r'from\\s*["\\']https?://', widget._esm)), alt.renderers.active)
-"""
-
 # altair's chart validation still works, the IRI grammar is not built on import, and
 # jsonschema's "iri" checkers still work when asked (building it then).
 VALIDATION_PROBE = """
@@ -78,12 +65,6 @@ def test_setup_bundles_vega_and_caches_it(cache_home):
     assert first.split() == ["True", "True", "False", "jupyter"]
     assert second == first
     assert len(cached) == 1 and cached[0].stat().st_size > 100_000
-
-
-def test_setup_configures_altair_when_it_is_first_imported(cache_home):
-    # altair not imported by setup() itself (a workbook chapter never pays for it), and charts
-    # are offline all the same once labkit.views has imported it.
-    assert run(LAZY_PROBE, cache_home).split() == ["False", "True", "True", "False", "jupyter"]
 
 
 def test_charts_still_validate_and_iri_checks_still_work(cache_home):
