@@ -148,6 +148,15 @@ def _bounded_list(argument: str, value: Any, limit: int, allowed: str) -> list:
     return items
 
 
+def check_list(argument: str, value: Any, limit: int, allowed: str) -> list:
+    """A list (or tuple, range, generator...) of at most ``limit`` items, as a list.
+
+    >>> check_list("levels", (0.9, 0.99), 100, "expected availabilities")
+    [0.9, 0.99]
+    """
+    return _bounded_list(argument, value, limit, allowed)
+
+
 def check_names(argument: str, value: Any) -> list[str]:
     """One name or a collection of names, as a list of str."""
     if isinstance(value, str):

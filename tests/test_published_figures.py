@@ -104,3 +104,13 @@ def test_k_of_n_large_n_matches_exact_rational_arithmetic():
     n, k, a = 1200, 1150, Fraction(97, 100)
     exact = sum(math.comb(n, i) * a**i * (1 - a) ** (n - i) for i in range(k, n + 1))
     assert labkit.k_of_n(k, n, 0.97) == pytest.approx(float(exact), rel=1e-9)
+
+
+def test_published_figures_need_no_tolerance():
+    # Read as the decimals they are written as, the Pillar's inputs give its figures exactly.
+    assert labkit.downtime_per_year(0.999) == 8.76 * 3600 == 31536.0
+    assert labkit.downtime_per_year(0.9999) == 3153.6
+    assert labkit.nines(0.999) == 3.0
+    assert labkit.availability_from_mtbf(999, 1) == 0.999
+    assert labkit.k_of_n(2, 3, 0.999) == 0.999997002
+    assert labkit.k_of_n(1, 2, 0.999) == labkit.parallel(0.999, 0.999)
