@@ -255,6 +255,7 @@ class BreakItPanel(widgets.VBox):
         super().__init__(children)
         self.add_class("labkit-panel")
         self.last_results = self.views[self.current].model.results()
+        BreakItPanel._live[:] = [ref for ref in BreakItPanel._live if ref() is not None]
         BreakItPanel._live.append(weakref.ref(self))
 
     @property
