@@ -331,8 +331,9 @@ def _refuses_cleanly(run):
 def _measured(run):
     tracemalloc.start()
     start = time.perf_counter()
+    result = None
     try:
-        run()
+        result = run()
     except LabkitError as exc:
         message = str(exc)
         assert "=" in message and "is not allowed:" in message, message
@@ -342,6 +343,7 @@ def _measured(run):
         tracemalloc.stop()
     assert seconds < PROMPT_SECONDS, f"took {seconds:.1f} s"
     assert peak < SMALL_MEMORY, f"allocated {peak / 2**20:.0f} MiB"
+    return result
 
 
 @settings(max_examples=EXAMPLES, deadline=None,
@@ -393,7 +395,8 @@ def test_refused_builder_calls_change_nothing(data):
             kwargs[slot] = value
     before = fingerprint(arch)
     try:
-        getattr(arch, name)(*args, **kwargs)
+        with address_space_limit():
+            getattr(arch, name)(*args, **kwargs)
     except LabkitError:
         assert fingerprint(arch) == before, f"a refused {name} changed the architecture"
 
@@ -402,6 +405,15 @@ def test_refused_builder_calls_change_nothing(data):
 @given(hostile, hostile)
 def test_panel_actions_raise_only_labkit_errors(a, b):
     model = BreakItModel(catalog.replicated_monolith(2))
+    with address_space_limit():
+        _try_actions(model, a, b)
+    results = model.results()
+    assert all(0.0 <= r.availability <= 1.0 for r in results.features.values())
+    assert 0.0 <= results.request_success_ratio <= 1.0
+    assert not math.isnan(results.blast_radius)
+
+
+def _try_actions(model, a, b):
     for action in (lambda: model.crash(a), lambda: model.toggle(a), lambda: model.apply_scenario(a),
                    lambda: model.set_availability(a, b), lambda: model.set_availability("db", a),
                    lambda: model.set_crashed(a), lambda: model.restore(a),
@@ -410,10 +422,6 @@ def test_panel_actions_raise_only_labkit_errors(a, b):
             action()
         except LabkitError:
             pass
-    results = model.results()
-    assert all(0.0 <= r.availability <= 1.0 for r in results.features.values())
-    assert 0.0 <= results.request_success_ratio <= 1.0
-    assert not math.isnan(results.blast_radius)
 
 
 @settings(max_examples=max(200, EXAMPLES // 5), deadline=None)
@@ -422,5 +430,6 @@ def test_panel_actions_raise_only_labkit_errors(a, b):
 def test_a_learners_answer_never_raises(name, answer):
     # A check answers any answer with right or wrong and a hint; only the exercise name is
     # validated.
-    result = workbook("01_monolith").check(name, answer)
+    with address_space_limit():
+        result = _measured(lambda: workbook("01_monolith").check(name, answer))
     assert result.passed in (True, False)

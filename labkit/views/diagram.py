@@ -26,7 +26,8 @@ from ..model import Architecture, as_architecture
 STATE_COLOURS = {"up": "#2e9e5b", "degraded": "#e3a21a", "failed": "#f08a5d", "crashed": "#c0392b"}
 STATE_PARAM = "node_state"
 CLICK_PARAM = "clicked"
-SHAPES = {"database": "square", "router": "diamond", "load balancer": "diamond", "group": "circle",
+# Services and workers are circles; a replica group is a cross ("w1+w2": any of these).
+SHAPES = {"database": "square", "router": "diamond", "load balancer": "diamond", "group": "cross",
           "domain": "triangle-up", "worker": "circle", "queue": "square"}
 # JupyterLab's output area is about 970 px wide in a 1400 px window with the file browser
 # open; the drawing, its padding and the legend must fit inside without a scroll bar.
