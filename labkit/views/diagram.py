@@ -129,9 +129,9 @@ def _check_states(arch: Architecture, states) -> dict[str, str]:
 
 
 def diagram(arch: Architecture, states: dict[str, str] | None = None) -> alt.LayerChart:
-    """Boxes and arrows coloured by state: up, degraded, failed (a dependency is down), crashed.
+    """Nodes and arrows coloured by state: up, degraded, failed (a dependency is down), crashed.
 
-    Each box is labelled with the component's name, the one name labkit and the checks use.
+    Each node is labelled with the component's name, the one name labkit and the checks use.
     Clicking a node sets the ``clicked`` selection (the break-it panel toggles that component).
     Dashed lines are soft dependencies; dotted ones join a replica group to its members.
     """

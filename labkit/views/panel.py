@@ -134,7 +134,7 @@ class _ArchitectureView:
         legend = " ".join(f"<span style='color:{c}'>●</span> {s}" for s, c in STATE_COLOURS.items())
         self.box = widgets.VBox([
             widgets.HTML(f"<b>{html.escape(arch.name)}</b> — {html.escape(arch.description)}. "
-                         f"Click a box or a button to crash it; click again to restore. {legend}"),
+                         f"Click a node or a button to crash it; click again to restore. {legend}"),
             self.chart,
             widgets.HBox(list(self.toggles.values()), layout=widgets.Layout(flex_flow="row wrap")),
             widgets.HBox([self.picker, self.slider]),
