@@ -1,0 +1,610 @@
+"""The time-stepped engine: traffic, faults, routing, capacity, retries and breakers, in time.
+
+Requests are counts per step, not objects, so Ring-scale traffic costs the same as a trickle.
+Arrivals are Poisson (seeded); after that the engine moves expected counts (floats) through
+the system, so a run is smooth and exactly reproducible. Each step of ``step`` seconds:
+
+1. **states**: which cells work (components up or down from MTBF/MTTR and scheduled faults,
+   computed for the whole run before the loop), their capacity, latency and error share;
+2. **offered load**: new requests per cell (traffic x the cell's share of customers) plus the
+   retries due this step;
+3. **routing**: each cell's traffic goes to that cell, unless the router has noticed it is
+   dead (``failover="health check"``, after ``detection`` seconds) or its breaker is open;
+   then it goes to the live cells by their shares, or to the fallback cell;
+4. **capacity**: a cell serves up to ``capacity x step`` requests, oldest first. What it cannot
+   serve is shed at once (``overload="shed"``) or queued (``"queue"``, up to ``max_queue``
+   seconds of waiting). A request whose wait plus latency passes the client's ``timeout``
+   has timed out: the client gives up and may retry, but the server still does the work when
+   it reaches it, so that work is *wasted* and goodput can collapse;
+5. **outcomes**: served (good), errors, shed, timed out, wasted, rejected by a breaker, and
+   given up (failed with no retry left). Failed, shed and timed-out requests are retried with
+   backoff while attempts (and the retry budget) last: retries are load in later steps, so
+   retry storms and metastable failures emerge; nothing is scripted.
+
+>>> from labkit.catalog import cells
+>>> from labkit.simulation import constant, simulate
+>>> run = simulate(cells(4), constant(1000), duration=60, cell_capacity=400, seed=1)
+>>> run.success_ratio > 0.99
+True
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import check_choice, check_count, check_flag, check_number, check_positive, fail
+from ..model import Architecture, as_architecture
+from .faults import Fault, check_faults
+from .states import (base_latency, capacity_over_time, check_cells, closure, error_shares,
+                     per_feature, up_timelines, works_over_time)
+from .traffic import as_traffic
+
+MAX_STEPS = 200_000          # a day at 0.5 s steps; beyond that, use longer steps
+MAX_WORK = 2_000_000_000     # steps x cells x attempts x queue ages: the loop's arithmetic
+BACKOFFS = ("none", "exponential", "full", "equal", "decorrelated")
+
+
+# ------------------------------------------------------------------------- the knobs
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How clients retry: ``attempts`` tries in all (1 = never retry), ``backoff`` between them.
+
+    ``backoff``: ``"none"`` (at once), ``"exponential"`` (base x 2^n, capped), ``"full"``,
+    ``"equal"`` or ``"decorrelated"`` jitter (Brooker 2015, facts.md). ``budget``: a token
+    bucket of this many retries, refilled by ``refill`` tokens per successful request; None
+    for no budget.
+    """
+
+    attempts: int = 1
+    backoff: str = "none"
+    base: float = 0.05
+    cap: float = 20.0
+    budget: float | None = None
+    refill: float = 0.1
+
+    def __post_init__(self) -> None:
+        check_count("attempts", self.attempts, low=1, high=10)
+        check_choice("backoff", self.backoff, BACKOFFS)
+        check_positive("base", self.base)
+        check_number("cap", self.cap, low=self.base, high=3600.0,
+                     allowed=f"expected seconds from base ({self.base:g}) to 3600")
+        if self.budget is not None:
+            check_number("budget", self.budget, low=0.0, high=1e9, allowed="expected a number "
+                         "of retries the bucket holds, 0 or more (None for no budget)")
+        check_number("refill", self.refill, low=0.0, high=1.0,
+                     allowed="expected tokens per success from 0 to 1")
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """An extra cell that takes traffic when breakers open or cells die.
+
+    ``mode="live"``: it serves ``share`` of all traffic all the time, so it is known to work
+    and its capacity is warm. ``mode="idle"``: it waits for an emergency; when traffic first
+    arrives its capacity ramps up over ``warmup`` seconds, and with probability
+    ``latent_defect`` its never-exercised path is broken and fails everything (facts.md,
+    Builders' Library "Avoiding fallback in distributed systems").
+    """
+
+    capacity: float
+    mode: str = "live"
+    share: float = 0.05
+    warmup: float = 120.0
+    latent_defect: float = 0.0
+    latency_ms: float = 0.0
+
+    def __post_init__(self) -> None:
+        check_positive("capacity", self.capacity)
+        check_choice("mode", self.mode, ("live", "idle"))
+        check_number("share", self.share, low=0.0, high=0.5,
+                     allowed="expected the share of traffic a live fallback serves, 0 to 0.5")
+        check_number("warmup", self.warmup, low=0.0, high=3600.0, allowed="expected seconds from 0 to 3600")
+        check_number("latent_defect", self.latent_defect, low=0.0, high=1.0,
+                     allowed="expected a probability from 0 to 1")
+        check_number("latency_ms", self.latency_ms, low=0.0, high=1e6, allowed="expected milliseconds, 0 or more")
+
+
+# ------------------------------------------------------------------------------ results
+
+
+@dataclass
+class Run:
+    """What happened, step by step. Arrays over time are per step; per-cell ones are
+    (steps, cells) with the fallback cell, if any, last.
+
+    Outcome counts are requests per step (expected values after Poisson arrivals).
+    """
+
+    times: np.ndarray
+    step: float
+    cells: list[str]
+    new: np.ndarray
+    retries: np.ndarray
+    good: np.ndarray
+    errors: np.ndarray
+    shed: np.ndarray
+    timed_out: np.ndarray
+    wasted: np.ndarray
+    rejected: np.ndarray
+    gave_up: np.ndarray
+    queued: np.ndarray
+    latency_p50: np.ndarray
+    latency_p99: np.ndarray
+    cell_good: np.ndarray
+    cell_failed: np.ndarray
+    cell_up: np.ndarray
+    breaker: np.ndarray          # 0 closed, 1 open, 2 half-open; per cell (router -> cell link)
+    capacity: np.ndarray
+
+    @property
+    def offered(self) -> np.ndarray:
+        """New requests plus retries, per step."""
+        return self.new + self.retries
+
+    @property
+    def success_ratio(self) -> float:
+        """Requests served over new requests, for the whole run (the "six nines" view)."""
+        total = float(self.new.sum())
+        return min(1.0, float(self.good.sum()) / total) if total > 0 else 1.0
+
+    def goodput(self) -> np.ndarray:
+        """Good responses per second, per step."""
+        return self.good / self.step
+
+    def table(self, every: int = 1) -> list[dict]:
+        """Tidy rows (time, outcome, requests per second) for altair, one per ``every`` steps."""
+        every = check_count("every", every, low=1)
+        rows = []
+        series = {"offered": self.offered, "served": self.good, "failed": self.errors + self.rejected,
+                  "shed": self.shed, "timed out": self.timed_out, "wasted": self.wasted}
+        for i in range(0, len(self.times), every):
+            for name, values in series.items():
+                rows.append({"time": float(self.times[i]), "outcome": name,
+                             "requests per second": float(values[i] / self.step)})
+        return rows
+
+    def summary(self) -> dict:
+        """Totals over the run, as plain numbers."""
+        return {"new": float(self.new.sum()), "retries": float(self.retries.sum()),
+                "served": float(self.good.sum()), "errors": float(self.errors.sum()),
+                "shed": float(self.shed.sum()), "timed out": float(self.timed_out.sum()),
+                "wasted": float(self.wasted.sum()), "rejected": float(self.rejected.sum()),
+                "gave up": float(self.gave_up.sum()), "success ratio": self.success_ratio}
+
+
+# ------------------------------------------------------------------------------ engine
+
+
+def simulate(arch: Architecture, traffic, *, duration: float, step: float = 1.0,
+             faults=(), cell_capacity: float = math.inf, overload: str = "shed",
+             max_queue: float = 30.0, timeout: float = 1.0, retry: Retry = Retry(),
+             failover: str = "none", detection: float = 10.0, breaker=None,
+             breaker_at: str = "cell", redirect: str = "others", fallback: Fallback | None = None,
+             random_failures: bool = False, arrivals: str = "poisson", seed: int = 0) -> Run:
+    """Run ``arch`` under ``traffic`` for ``duration`` seconds in steps of ``step``.
+
+    ``arch``'s customer partitions are the cells (one feature per cell, e.g. from
+    ``catalog.cells``); an architecture without partitions is one cell. A cell serves what
+    its components' ``capacity`` allow, at most ``cell_capacity`` requests per second.
+    ``breaker``: a ``labkit.breaker.BreakerConfig`` (None: no breakers), placed on each
+    router-to-cell link (``breaker_at="cell"``) or once in front of the whole service
+    (``"client"``). ``redirect``: where traffic goes when the router avoids a cell:
+    ``"others"`` (the live cells, by share) or ``"fallback"``.
+    """
+    arch = as_architecture(arch)
+    setup = _Setup(arch, traffic, duration, step, faults, cell_capacity, overload, max_queue,
+                   timeout, retry, failover, detection, breaker, breaker_at, redirect, fallback,
+                   random_failures, arrivals, seed)
+    return _Loop(setup).run()
+
+
+class _Setup:
+    """Validated arguments and everything computed for the whole run before the loop."""
+
+    def __init__(self, arch, traffic, duration, step, faults, cell_capacity, overload, max_queue,
+                 timeout, retry, failover, detection, breaker, breaker_at, redirect, fallback,
+                 random_failures, arrivals, seed):
+        self.arch = arch
+        self.traffic = as_traffic(traffic)
+        self.step = check_number("step", step, low=0.01, high=60.0,
+                                 allowed="expected seconds per step from 0.01 to 60")
+        duration = check_positive("duration", duration)
+        self.steps = int(math.ceil(duration / self.step - 1e-9))
+        if self.steps > MAX_STEPS:
+            raise fail("duration", duration, f"expected at most {MAX_STEPS:,} steps of "
+                       f"{self.step:g} s (a longer step covers more time)")
+        self.duration = duration
+        self.faults = check_faults(arch, faults, duration)
+        self.cell_capacity = check_number("cell_capacity", cell_capacity, low=0.0, low_open=True,
+                                          allowed="expected requests per second above 0") \
+            if cell_capacity != math.inf else math.inf
+        self.overload = check_choice("overload", overload, ("shed", "queue"))
+        self.max_queue = check_number("max_queue", max_queue, low=0.0, high=3600.0,
+                                      allowed="expected seconds of waiting from 0 to 3600")
+        self.timeout = check_positive("timeout", timeout)
+        if not isinstance(retry, Retry):
+            raise fail("retry", retry, "expected a labkit.simulation.Retry(...)")
+        self.retry = retry
+        self.failover = check_choice("failover", failover, ("none", "health check"))
+        self.detection = check_number("detection", detection, low=0.0, high=3600.0,
+                                      allowed="expected seconds from 0 to 3600")
+        self.breaker = _check_breaker(breaker)
+        self.breaker_at = check_choice("breaker_at", breaker_at, ("cell", "client"))
+        self.redirect = check_choice("redirect", redirect, ("others", "fallback"))
+        if fallback is not None and not isinstance(fallback, Fallback):
+            raise fail("fallback", fallback, "expected a labkit.simulation.Fallback(...) or None")
+        if redirect == "fallback" and fallback is None:
+            raise fail("redirect", redirect, "redirecting to the fallback cell needs a fallback")
+        self.fallback = fallback
+        check_flag("random_failures", random_failures)
+        self.arrivals = check_choice("arrivals", arrivals, ("poisson", "fluid"))
+        self.seed = check_count("seed", seed, low=0, high=2**63)
+        self.rng = np.random.default_rng(self.seed)
+
+        self.cells = check_cells(arch)
+        n = len(self.cells)
+        self.targets = n + (fallback is not None)
+        # Queue ages kept: enough to see every timeout and the longest allowed wait.
+        self.ages = 1 if self.overload == "shed" else int(math.ceil(self.max_queue / self.step)) + 1
+        work = self.steps * self.targets * retry.attempts * self.ages
+        if work > MAX_WORK:
+            raise fail("duration", duration, f"this run would take {work:.2g} cell-steps of "
+                       f"work; expected at most {MAX_WORK:.0e} (fewer steps, cells, attempts "
+                       "or queue seconds)")
+        self.times = np.arange(self.steps) * self.step
+        self._timelines(random_failures)
+
+    def _timelines(self, random_failures: bool) -> None:
+        arch, steps, step, cells = self.arch, self.steps, self.step, self.cells
+        up = up_timelines(arch, steps, step, self.faults, self.seed, random_failures)
+        self.cell_up = works_over_time(arch, up, cells)
+        self.capacity = np.minimum(capacity_over_time(arch, up, cells), self.cell_capacity)
+        self.capacity = np.where(self.cell_up, self.capacity, 0.0)
+        latency = np.array([base_latency(arch, c) for c in cells])
+        self.latency_ms = latency[None, :] + per_feature(arch, cells, self.faults, "latency", steps, step)
+        self.error_share = error_shares(arch, cells, self.faults, steps, step)
+        self.lost = per_feature(arch, cells, self.faults, "blip", steps, step) > 0
+        spikes = np.ones(steps)
+        for f in self.faults:
+            if f.kind == "spike":
+                first = int(math.floor(f.at / step + 1e-9))
+                last = min(steps, max(first + 1, int(math.ceil(f.end / step - 1e-9))))
+                spikes[first:last] *= f.amount
+        shares = np.array([arch.customer_shares[c] for c in cells])
+        regions = self._regions()
+        self.new_rate = self.traffic.rates(self.times, regions) * shares[None, :] * spikes[:, None]
+        self.shares = shares
+        self.poisons = [self._poison_targets(f) for f in self.faults if f.kind == "poison"]
+
+    def _regions(self) -> np.ndarray:
+        # A cell's region: the index of the first "region"/"domain" component it depends on
+        # that more cells share, else 0. Rolling peaks use it.
+        arch = self.arch
+        domains = [c for c in arch.breakable if arch.component(c).kind == "domain"]
+        out = np.zeros(len(self.cells), dtype=int)
+        for j, cell in enumerate(self.cells):
+            needs = set().union(*(closure(arch, r) for r in arch.feature(cell).requires))
+            regions = [i for i, d in enumerate(domains) if d in needs and d.startswith("region")]
+            out[j] = regions[0] if regions else 0
+        return out
+
+    def _poison_targets(self, fault: Fault) -> tuple[Fault, dict[int, str]]:
+        # The poisoned tier in each cell: the same component name with the cell's prefix
+        # (cell4-app -> cell2-app). Cells without it are immune (other software).
+        arch, target = self.arch, fault.target
+        needs = [set().union(*(closure(arch, r) for r in arch.feature(c).requires)) for c in self.cells]
+        home = [j for j, n in enumerate(needs) if target in n]
+        if not home:
+            raise fail("poison", target, "expected a component of one customer partition (cell)")
+        prefix, _, tier = target.partition("-")
+        by_cell = {}
+        for j, n in enumerate(needs):
+            same = [c for c in n if c.partition("-")[2] == tier and c.partition("-")[0] != ""]
+            if target in n:
+                by_cell[j] = target
+            elif tier and same:
+                by_cell[j] = sorted(same)[0]
+        return fault, {"home": home[0], **by_cell}
+
+
+def _check_breaker(breaker):
+    if breaker is None:
+        return None
+    try:
+        from ..breaker import BreakerConfig
+    except ImportError:  # pragma: no cover - the module ships with labkit
+        BreakerConfig = None
+    if BreakerConfig is None or not isinstance(breaker, BreakerConfig):
+        raise fail("breaker", breaker, "expected a labkit.breaker.BreakerConfig (or None)")
+    return breaker
+
+
+class _Loop:
+    """The step loop: queues by (target, attempt, age), retries due by (step, source, attempt)."""
+
+    def __init__(self, s: _Setup) -> None:
+        self.s = s
+        n, T, A, G = len(s.cells), s.targets, s.retry.attempts, s.ages
+        self.n, self.T, self.A, self.G = n, T, A, G
+        self.queue = np.zeros((T, A, G))
+        self.horizon = self._horizon()
+        self.due = np.zeros((self.horizon, T, A))
+        # Lost requests (a network blip) time out at the client `timeout` seconds later.
+        self.lost_delay = max(1, int(math.ceil(s.timeout / s.step - 1e-9)))
+        self.lost = np.zeros((self.lost_delay + 1, T, A))
+        self.pmf = self._retry_pmfs()
+        self.tokens = s.retry.budget if s.retry.budget is not None else math.inf
+        self.down_since = np.full(n, math.inf)
+        self.poison_until = np.full(n, -math.inf)
+        self.poison_next = [f.at for f, _ in s.poisons]
+        self.fallback_since = math.inf
+        self.fallback_broken = False
+        if s.breaker is not None:
+            from ..breaker import BreakerBank
+            links = 1 if s.breaker_at == "client" else n
+            self.bank = BreakerBank(s.breaker, links)
+        else:
+            self.bank = None
+
+    def _horizon(self) -> int:
+        r, step = self.s.retry, self.s.step
+        longest = r.cap if r.backoff != "none" else 0.0
+        return max(2, int(math.ceil(longest / step)) + 2)
+
+    def _retry_pmfs(self) -> np.ndarray:
+        """pmf[a, j]: chance a request failing on attempt ``a`` retries ``j + 1`` steps later."""
+        r, s = self.s.retry, self.s
+        pmf = np.zeros((max(1, r.attempts), self.horizon))
+        for a in range(r.attempts):
+            if r.backoff == "none":
+                pmf[a, 0] = 1.0
+                continue
+            from ..backoff import delay_distribution
+            # The retry after failed attempt a is the (a+1)-th retry: backoff exponent a.
+            p = np.asarray(delay_distribution(r.backoff, a, r.base, r.cap, s.step, self.horizon - 1))
+            pmf[a, : len(p)] = p
+        return pmf / pmf.sum(axis=1, keepdims=True)
+
+    # -- one step at a time -----------------------------------------------------------------
+
+    def run(self) -> Run:
+        s, steps, T = self.s, self.s.steps, self.T
+        out = {name: np.zeros(steps) for name in (
+            "new", "retries", "good", "errors", "shed", "timed_out", "wasted", "rejected",
+            "gave_up", "queued", "latency_p50", "latency_p99")}
+        cell_good = np.zeros((steps, T))
+        cell_failed = np.zeros((steps, T))
+        cell_up = np.zeros((steps, T), dtype=bool)
+        breaker_state = np.zeros((steps, self.n if s.breaker_at == "cell" else 1), dtype=np.int8)
+        capacity = np.zeros((steps, T))
+        if s.arrivals == "poisson":
+            new_counts = s.rng.poisson(s.new_rate * s.step).astype(float)
+        else:
+            new_counts = s.new_rate * s.step
+        for k in range(steps):
+            self._step(k, new_counts[k], out, cell_good, cell_failed, cell_up, breaker_state, capacity)
+        return Run(s.times, s.step, s.cells + (["fallback"] if s.fallback else []),
+                   out["new"], out["retries"], out["good"], out["errors"], out["shed"],
+                   out["timed_out"], out["wasted"], out["rejected"], out["gave_up"], out["queued"],
+                   out["latency_p50"], out["latency_p99"], cell_good, cell_failed, cell_up,
+                   breaker_state, capacity)
+
+    def _alive(self, k: int) -> np.ndarray:
+        s, t = self.s, k * self.s.step
+        self._poison(k)
+        up = s.cell_up[k] & (self.poison_until <= t)
+        # When each dead cell went down (inf while up): health checks act after `detection`.
+        self.down_since = np.where(up, math.inf, np.minimum(self.down_since, t))
+        return up
+
+    def _poison(self, k: int) -> None:
+        s, t = self.s, k * self.s.step
+        for i, (fault, where) in enumerate(s.poisons):
+            if not (fault.at <= t < fault.end) or t < self.poison_next[i]:
+                continue
+            # The poisoned customer's request lands where the router sends its cell's traffic.
+            home = where["home"]
+            target = self._route_of(home, t)
+            if target in where:
+                restart = fault.amount
+                self.poison_until[target] = max(self.poison_until[target], t + restart)
+                self.poison_next[i] = t + restart  # it comes back (a retry) as the process restarts
+
+    def _route_of(self, cell: int, t: float) -> int:
+        s = self.s
+        detected = t - self.down_since >= s.detection if s.failover == "health check" else None
+        if detected is None or not detected[cell]:
+            return cell
+        alive = np.flatnonzero(~detected)
+        return int(alive[np.argmax(s.shares[alive])]) if len(alive) else cell
+
+    def _routing(self, k: int, up: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(T, T) share of each source's traffic that each target receives, and the share of
+        each source's traffic a breaker rejects outright."""
+        s, n, T, t = self.s, self.n, self.T, k * self.s.step
+        route = np.eye(T)
+        rejected = np.zeros(T)
+        if s.fallback is not None and s.fallback.mode == "live":
+            route[:n, :n] *= 1.0 - s.fallback.share
+            route[:n, n] = s.fallback.share
+        avoid = np.zeros(n, dtype=bool)
+        if s.failover == "health check":
+            avoid |= (t - self.down_since) >= s.detection
+        allowed = None
+        if self.bank is not None:
+            allowed = self.bank.allowed(t)
+            if s.breaker_at == "cell":
+                avoid_share = 1.0 - allowed
+            else:
+                rejected[:] = 1.0 - allowed[0]
+                avoid_share = None
+        else:
+            avoid_share = None
+        if avoid.any() or (avoid_share is not None and avoid_share.any()):
+            share_away = avoid.astype(float)
+            if avoid_share is not None:
+                share_away = np.maximum(share_away, avoid_share)
+            keep = 1.0 - share_away
+            if s.redirect == "fallback":
+                where = np.zeros(T)
+                where[n] = 1.0
+            else:
+                healthy = ~avoid & (share_away < 1.0)
+                weights = np.where(healthy, s.shares, 0.0)
+                where = np.zeros(T)
+                if weights.sum() > 0:
+                    where[:n] = weights / weights.sum()
+                else:
+                    where[:n] = s.shares  # nowhere better: stay put
+            moved = route[:, :n] * share_away[None, :]
+            route[:, :n] *= keep[None, :]
+            route += moved.sum(axis=1, keepdims=True) * where[None, :]
+        return route, rejected
+
+    def _step(self, k, new, out, cell_good, cell_failed, cell_up, breaker_state, capacity) -> None:
+        s, n, T, A = self.s, self.n, self.T, self.A
+        t, dt = k * s.step, s.step
+        up = self._alive(k)
+        # -- offered load: new requests (attempt 0) and retries due now, by source --------
+        incoming = self.due[k % self.horizon].copy()
+        self.due[k % self.horizon] = 0.0
+        incoming[:n, 0] += new
+        out["new"][k] = new.sum()
+        out["retries"][k] = incoming[:, 1:].sum()
+        # -- routing -------------------------------------------------------------------
+        route, rejected_share = self._routing(k, up)
+        rejected = incoming * rejected_share[:, None]
+        incoming = incoming - rejected
+        arriving = route.T @ incoming                      # (T, A) at each target
+        # -- which targets can serve, and how much --------------------------------------
+        target_up = np.ones(T, dtype=bool)
+        target_up[:n] = up
+        cap = np.zeros(T)
+        cap[:n] = np.where(up, s.capacity[k], 0.0)
+        latency = np.zeros(T)
+        latency[:n] = s.latency_ms[k] / 1000.0
+        errors_share = np.zeros(T)
+        errors_share[:n] = s.error_share[k]
+        lost = np.zeros(T, dtype=bool)
+        lost[:n] = s.lost[k]
+        if s.fallback is not None:
+            cap[n], latency[n] = self._fallback_capacity(t, arriving[n].sum()), s.fallback.latency_ms / 1000.0
+            target_up[n] = not self.fallback_broken
+        cell_up[k] = target_up
+        capacity[k] = cap
+        # Requests to a dead target fail at once; lost ones (a blip) time out at the client.
+        dead = ~target_up
+        fast_fail = arriving * dead[:, None]
+        vanished = arriving * (lost & ~dead)[:, None]
+        arriving = arriving - fast_fail - vanished
+        # -- capacity: serve oldest first ----------------------------------------------
+        q = self.queue
+        q[:, :, 0] += arriving
+        by_age = q.sum(axis=1)                                    # (T, G)
+        budget = cap * dt
+        oldest_first = by_age[:, ::-1]
+        before = np.cumsum(oldest_first, axis=1) - oldest_first
+        served_rev = np.clip(budget[:, None] - before, 0.0, oldest_first)
+        served_by_age = served_rev[:, ::-1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            fraction = np.where(by_age > 0, served_by_age / by_age, 0.0)
+        served = q * fraction[:, None, :]                           # (T, A, G)
+        q -= served
+        # Good if the wait (age x step) plus latency fits in the timeout.
+        last_good = np.floor((s.timeout - latency) / dt + 1e-9).astype(int)  # may be -1
+        ages = np.arange(self.G)
+        good_mask = ages[None, :] <= last_good[:, None]              # (T, G)
+        served_good = (served * good_mask[:, None, :]).sum(axis=2)   # (T, A)
+        out["wasted"][k] = served.sum() - served_good.sum()
+        errors = served_good * errors_share[:, None]
+        served_good = served_good - errors
+        # The oldest unserved requests are dropped: shed (the client hears at once) unless the
+        # client had already given up on them. Shedding mode keeps no queue at all.
+        oldest = self.G - 1
+        dropped = q[:, :, oldest].copy()
+        shed = dropped * (oldest <= last_good)[:, None]
+        q[:, :, oldest] = 0.0
+        # Clients give up on requests still waiting as the timeout passes; those stay queued
+        # (the server does not know) and become wasted work if it ever reaches them.
+        rows = np.arange(T)
+        waiting = (last_good >= 0) & (last_good < oldest)
+        timed_out = np.where(waiting[:, None], q[rows, :, np.clip(last_good, 0, oldest)], 0.0)
+        timed_out += np.where((last_good < 0)[:, None], arriving, 0.0)  # nothing is fast enough
+        self.lost[(k + self.lost_delay) % len(self.lost)] += vanished
+        timed_out += self.lost[k % len(self.lost)]
+        self.lost[k % len(self.lost)] = 0.0
+        q[:, :, 1:] = q[:, :, :-1].copy()
+        q[:, :, 0] = 0.0
+        # -- outcomes and retries --------------------------------------------------------
+        failed = fast_fail + errors + shed + timed_out       # (T, A): each may be retried
+        self._retry(k, failed, served_good, out)
+        good_total = served_good.sum()
+        out["good"][k] = good_total
+        out["errors"][k] = (fast_fail + errors).sum()
+        out["shed"][k] = shed.sum()
+        out["timed_out"][k] = timed_out.sum()
+        out["rejected"][k] = rejected.sum()
+        out["queued"][k] = q.sum()
+        cell_good[k] = served_good.sum(axis=1)
+        cell_failed[k] = failed.sum(axis=1)
+        self._latency(k, served, good_mask, latency, errors_share, out)
+        if self.bank is not None:
+            calls = (arriving + fast_fail + vanished).sum(axis=1)[:n]
+            fails = failed.sum(axis=1)[:n]
+            if s.breaker_at == "client":
+                calls, fails = calls.sum(keepdims=True), fails.sum(keepdims=True)
+            self.bank.record(t, calls, fails)
+            breaker_state[k] = self.bank.state
+
+    def _retry(self, k, failed, served_good, out) -> None:
+        s, A = self.s, self.A
+        if A > 1:
+            wanted = failed[:, :-1]                          # attempts left: retry
+            final = failed[:, -1].sum()
+            want = wanted.sum()
+            if math.isfinite(self.tokens):
+                granted = min(1.0, self.tokens / want) if want > 0 else 1.0
+                self.tokens = min(s.retry.budget, self.tokens - want * granted
+                                  + s.retry.refill * served_good.sum())
+            else:
+                granted = 1.0
+            final += want * (1.0 - granted)
+            retries = wanted * granted                       # (T, A-1): next attempt is a+1
+            slots = (k + 1 + np.arange(self.horizon - 1)) % self.horizon
+            for a in range(A - 1):
+                self.due[slots, :, a + 1] += np.outer(self.pmf[a, : self.horizon - 1], retries[:, a])
+            out["gave_up"][k] = final
+        else:
+            out["gave_up"][k] = failed.sum()
+
+    def _latency(self, k, served, good_mask, latency, errors_share, out) -> None:
+        weights = (served.sum(axis=1) * good_mask) * (1.0 - errors_share)[:, None]   # (T, G)
+        total = weights.sum()
+        if total <= 0:
+            out["latency_p50"][k] = out["latency_p99"][k] = math.nan
+            return
+        values = latency[:, None] + np.arange(self.G)[None, :] * self.s.step   # seconds
+        flat_v, flat_w = values.ravel(), weights.ravel()
+        order = np.argsort(flat_v, kind="stable")
+        cum = np.cumsum(flat_w[order]) / total
+        out["latency_p50"][k] = flat_v[order][np.searchsorted(cum, 0.5)] * 1000.0
+        out["latency_p99"][k] = flat_v[order][min(len(cum) - 1, np.searchsorted(cum, 0.99))] * 1000.0
+
+    def _fallback_capacity(self, t: float, arriving: float) -> float:
+        f = self.s.fallback
+        if f.mode == "live":
+            return f.capacity
+        if arriving > 0 and not math.isfinite(self.fallback_since):
+            self.fallback_since = t
+            # Its first real traffic finds out whether the rarely exercised path works.
+            self.fallback_broken = bool(self.s.rng.random() < f.latent_defect)
+        if not math.isfinite(self.fallback_since):
+            return 0.0
+        if f.warmup <= 0:
+            return f.capacity
+        return f.capacity * min(1.0, (t - self.fallback_since + self.s.step) / f.warmup)

@@ -1,0 +1,179 @@
+"""Component states over time: random failure and repair from MTBF/MTTR, plus scheduled faults,
+and what follows from them per step: which cells work, their capacity and latency.
+
+Everything here is vectorised across time: a run's whole timeline is computed before the
+engine's step loop starts. Components fail independently (an alternating renewal process
+with exponential up and down times) unless they share a failure domain, exactly as the exact
+analysis assumes, so long-run time-up agrees with :func:`labkit.availability`.
+
+>>> import numpy as np
+>>> from labkit.catalog import monolith
+>>> up = up_timelines(monolith(), steps=4, step=1.0, faults=[], seed=0, random_failures=False)
+>>> up.all()
+True
+"""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+
+from ..errors import check_positive, fail
+from ..model import Architecture
+from ..structure import component_works
+
+DEFAULT_MTTR = 3600.0  # seconds to repair when a component states only its availability
+
+
+def up_timelines(arch: Architecture, steps: int, step: float, faults: list, seed: int,
+                 random_failures: bool, mttr: float = DEFAULT_MTTR) -> np.ndarray:
+    """(steps, breakable components) booleans: is each component up during each step?
+
+    With ``random_failures`` each component alternates between up and down with exponential
+    times of mean MTBF and MTTR (its own, or MTTR = ``mttr`` and MTBF from its availability),
+    starting in its steady state; then every crash fault holds its target down.
+    """
+    names = arch.breakable
+    up = np.ones((steps, len(names)), dtype=bool)
+    if random_failures:
+        mttr = check_positive("mttr", mttr)
+        rng = np.random.default_rng(seed)
+        horizon = steps * step
+        for j, name in enumerate(names):
+            c = arch.component(name)
+            a = c.availability
+            if a >= 1.0:
+                continue
+            if a <= 0.0:
+                up[:, j] = False
+                continue
+            down_mean = c.mttr if c.mttr is not None else mttr
+            up_mean = c.mtbf if c.mtbf is not None else down_mean * a / (1.0 - a)
+            up[:, j] = _alternating(rng, horizon, step, steps, up_mean, down_mean, a)
+    column = {name: j for j, name in enumerate(names)}
+    for f in faults:
+        if f.kind == "crash":
+            first, last = _window(f, step, steps)
+            up[first:last, column[f.target]] = False
+    return up
+
+
+def _alternating(rng, horizon, step, steps, up_mean, down_mean, availability) -> np.ndarray:
+    # Start in the steady state (up with probability = availability); then alternate.
+    state = rng.random() < availability
+    # Enough cycles to pass the horizon with overwhelming probability, then top up if not.
+    t, edges, states = 0.0, [0.0], [state]
+    while t < horizon:
+        mean = up_mean if state else down_mean
+        t += rng.exponential(mean)
+        state = not state
+        edges.append(t)
+        states.append(state)
+    starts = np.arange(steps) * step
+    # The state during a step is the state at its start (steps are short next to MTBF/MTTR).
+    index = np.searchsorted(np.array(edges), starts, side="right") - 1
+    return np.array(states)[index]
+
+
+def _window(fault, step: float, steps: int) -> tuple[int, int]:
+    first = int(math.floor(fault.at / step + 1e-9))
+    last = int(math.ceil(fault.end / step - 1e-9))
+    return min(first, steps), min(max(last, first + 1), steps)
+
+
+def closure(arch: Architecture, name: str) -> set[str]:
+    """Every component ``name`` needs: itself, its hard dependencies and group members."""
+    seen, todo = set(), [name]
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        todo.extend(d for d, data in arch.graph.succ[node].items() if data["kind"] != "soft")
+    return seen
+
+
+def cell_features(arch: Architecture) -> list[str]:
+    """The features that partition customers (cells), in the order of their shares."""
+    return list(arch.customer_shares)
+
+
+def works_over_time(arch: Architecture, up: np.ndarray, features: list[str]) -> np.ndarray:
+    """(steps, features) booleans: does each feature work during each step?"""
+    works = component_works(arch, up, arch.breakable)
+    return np.stack([np.logical_and.reduce([works[r] for r in arch.feature(f).requires])
+                     for f in features], axis=1)
+
+
+def capacity_over_time(arch: Architecture, up: np.ndarray, features: list[str]) -> np.ndarray:
+    """(steps, features) requests per second each feature can serve during each step.
+
+    A component serves up to its ``capacity`` while up (0 while down) and no more than what
+    it hard-depends on can; a replica group serves what its working members add up to; a
+    feature serves what its weakest required component can. Infinite means unlimited.
+    """
+    column = {name: j for j, name in enumerate(arch.breakable)}
+    cap: dict[str, np.ndarray] = {}
+    for name in reversed(list(nx.topological_sort(arch.graph))):
+        c = arch.component(name)
+        if c.kind == "group":
+            own = np.sum([cap[m] for m in arch.dependencies(name, "member")], axis=0)
+        else:
+            own = np.where(up[:, column[name]], float(c.capacity), 0.0)
+        for dep in arch.dependencies(name, "hard"):
+            own = np.minimum(own, cap[dep])
+        cap[name] = own
+    return np.stack([np.min([cap[r] for r in arch.feature(f).requires], axis=0)
+                     for f in features], axis=1)
+
+
+def base_latency(arch: Architecture, feature: str) -> float:
+    """Milliseconds of a call that works: the longest path of ``latency_ms`` through what
+    the feature needs (calls to different dependencies run in parallel)."""
+    longest: dict[str, float] = {}
+    for name in reversed(list(nx.topological_sort(arch.graph))):
+        below = [longest[d] for d, data in arch.graph.succ[name].items() if data["kind"] != "soft"]
+        longest[name] = arch.component(name).latency_ms + max(below, default=0.0)
+    return max(longest[r] for r in arch.feature(feature).requires)
+
+
+def per_feature(arch: Architecture, features: list[str], faults: list, kind: str, steps: int,
+                step: float) -> np.ndarray:
+    """(steps, features): the summed ``amount`` of faults of ``kind`` affecting each feature.
+
+    A fault on a component affects every feature that needs it; ``"*"`` affects all.
+    """
+    out = np.zeros((steps, len(features)))
+    needs = {f: set().union(*(closure(arch, r) for r in arch.feature(f).requires)) for f in features}
+    for fault in faults:
+        if fault.kind != kind:
+            continue
+        first, last = _window(fault, step, steps)
+        for j, feature in enumerate(features):
+            if fault.target == "*" or fault.target in needs[feature]:
+                out[first:last, j] += fault.amount if kind != "blip" else 1.0
+    return out
+
+
+def error_shares(arch: Architecture, features: list[str], faults: list, steps: int,
+                 step: float) -> np.ndarray:
+    """(steps, features): the share of calls that fail because of error-rate faults.
+
+    Faults on different components of one feature compound: 1 - (1 - r1)(1 - r2)...
+    """
+    keep = np.ones((steps, len(features)))
+    for fault in faults:
+        if fault.kind == "error rate":
+            keep *= 1.0 - per_feature(arch, features, [fault], "error rate", steps, step)
+    return 1.0 - keep
+
+
+def check_cells(arch: Architecture) -> list[str]:
+    """The cells of ``arch`` for simulation: its customer partitions (at least one)."""
+    features = cell_features(arch)
+    if len(features) > 1024:
+        raise fail("architecture", arch.name, "expected at most 1,024 customer partitions "
+                   "(cells) to simulate")
+    return features
