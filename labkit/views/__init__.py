@@ -3,6 +3,9 @@
 from .charts import curve_chart, nines_chart, table
 from .diagram import diagram, diagram_data
 from .panel import BreakItPanel, break_it, panel_states
+from .simpanel import SimulationPanel, simulate_it
+from .timeline import cell_states, sweep, timeline_chart, timeline_data
 
 __all__ = ["BreakItPanel", "break_it", "curve_chart", "diagram", "diagram_data",
-           "nines_chart", "panel_states", "table"]
+           "nines_chart", "panel_states", "table", "SimulationPanel", "simulate_it", "cell_states",
+           "sweep", "timeline_chart", "timeline_data"]

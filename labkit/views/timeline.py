@@ -1,0 +1,171 @@
+"""Timelines of a simulated run: what was offered, served, shed, failed and timed out; how
+slow the good responses were; which cells were up and where breakers were open.
+
+Charts are built from :meth:`labkit.simulation.Run.table` rows, declaratively: a run in,
+a chart spec out.
+
+>>> from labkit.catalog import cells
+>>> from labkit.simulation import constant, simulate
+>>> chart = timeline_chart(simulate(cells(2), constant(100), duration=30, cell_capacity=80))
+>>> sorted(chart.to_dict()["vconcat"][0]["encoding"])
+['color', 'strokeDash', 'tooltip', 'x', 'y']
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import numpy as np
+
+from ..errors import check_count, check_flag, check_text, fail
+
+OUTCOME_COLOURS = {"offered": "#5b6770", "served": "#2e9e5b", "failed": "#c0392b",
+                   "shed": "#e3a21a", "timed out": "#8e44ad", "wasted": "#95a5a6"}
+MAX_POINTS = 1_500  # points per series drawn; longer runs are thinned evenly
+
+
+def _every(run) -> int:
+    return max(1, math.ceil(len(run.times) / MAX_POINTS))
+
+
+OUTCOMES = {"offered": "offered", "served": "good", "failed": None, "shed": "shed",
+            "timed out": "timed_out", "wasted": "wasted"}
+CELL_COLOURS = {"up": "#2e9e5b", "down": "#c0392b", "breaker open": "#2c3e50",
+                "breaker half-open": "#f39c12"}
+
+
+def timeline_data(run) -> dict:
+    """The datasets a timeline draws: ``steps`` (one wide row per drawn step: requests per
+    second by outcome and the p99 latency) and ``cells`` (one row per stretch of time a cell
+    spent in one state). Plain lists of dicts."""
+    every = _every(run)
+    per_second = {name: (run.errors + run.rejected if attr is None else getattr(run, attr)) / run.step
+                  for name, attr in OUTCOMES.items()}
+    steps = []
+    for i in range(0, len(run.times), every):
+        row = {"time": float(run.times[i])}
+        row.update({name: float(values[i]) for name, values in per_second.items()})
+        p99 = run.latency_p99[i]
+        row["p99 latency (ms)"] = None if np.isnan(p99) else float(p99)
+        steps.append(row)
+    return {"steps": steps, "cells": cell_states(run)}
+
+
+def cell_states(run) -> list[dict]:
+    """Rows (cell, state, start, end): each stretch of time a cell spent up, down, or with
+    its breaker open or half-open."""
+    names = run.cells
+    links = run.breaker.shape[1] if run.breaker.shape[1] == len(names) - (names[-1] == "fallback") else 0
+    code = np.where(run.cell_up, 0, 1).astype(np.int8)
+    if links:
+        open_ = run.breaker[:, :links]
+        code[:, :links] = np.where(open_ > 0, open_ + 1, code[:, :links])
+    labels = ("up", "down", "breaker open", "breaker half-open")
+    rows = []
+    for j, cell in enumerate(names):
+        column = code[:, j]
+        changes = np.flatnonzero(np.diff(column)) + 1
+        starts = np.concatenate([[0], changes])
+        ends = np.concatenate([changes, [len(column)]])
+        for a, b in zip(starts, ends):
+            rows.append({"cell": cell, "state": labels[column[a]],
+                         "start": float(run.times[a]), "end": float(run.times[b - 1] + run.step)})
+    return rows
+
+
+def timeline_chart(run, *, title: str = "", width: int = 560, cells: bool = True) -> alt.VConcatChart:
+    """Requests per second by outcome over time, the p99 latency of good responses, and
+    (with ``cells``) a strip per cell: up, down, or its breaker open."""
+    from ..simulation import Run
+
+    if not isinstance(run, Run):
+        raise fail("run", run, "expected the result of labkit.simulation.simulate(...)")
+    check_text("title", title)
+    width = check_count("width", width, low=200, high=860)
+    check_flag("cells", cells)
+    return _timeline(run.cells if cells else None, title, width).properties(
+        datasets=timeline_data(run))
+
+
+def _timeline(cells, title: str, width: int) -> alt.VConcatChart:
+    steps = alt.Data(name="steps")
+    outcomes = alt.Chart(steps).transform_fold(list(OUTCOMES), as_=["outcome", "requests per second"]
+                                               ).mark_line(strokeWidth=1.8).encode(
+        x=alt.X("time:Q", title="time (s)"),
+        y=alt.Y("requests per second:Q"),
+        color=alt.Color("outcome:N", scale=alt.Scale(domain=list(OUTCOME_COLOURS),
+                                                     range=list(OUTCOME_COLOURS.values())),
+                        legend=alt.Legend(orient="right")),
+        strokeDash=alt.condition("datum.outcome == 'offered'", alt.value([5, 3]), alt.value([1, 0])),
+        tooltip=[alt.Tooltip("time:Q"), alt.Tooltip("outcome:N"),
+                 alt.Tooltip("requests per second:Q", format=",.0f")],
+    ).properties(title=title or "What happened to the requests", width=width, height=190)
+    latency = alt.Chart(steps).mark_line(color="#34495e").encode(
+        x=alt.X("time:Q", title="time (s)"),
+        y=alt.Y("p99 latency (ms):Q"),
+        tooltip=[alt.Tooltip("time:Q"), alt.Tooltip("p99 latency (ms):Q", format=",.0f")],
+    ).transform_filter("datum['p99 latency (ms)'] != null").properties(
+        width=width, height=80, title="p99 latency of good responses")
+    parts = [outcomes, latency]
+    if cells is not None:
+        parts.append(alt.Chart(alt.Data(name="cells")).mark_rect().encode(
+            x=alt.X("start:Q", title="time (s)"), x2=alt.X2("end:Q"),
+            y=alt.Y("cell:N", sort=list(cells), title=None),
+            color=alt.Color("state:N", scale=alt.Scale(domain=list(CELL_COLOURS),
+                                                       range=list(CELL_COLOURS.values())),
+                            legend=alt.Legend(orient="right", title="cell")),
+            tooltip=["cell:N", "state:N", "start:Q", "end:Q"],
+        ).properties(width=width, height=min(240, 14 * len(cells)), title="cells"))
+    return alt.vconcat(*parts).resolve_scale(color="independent")
+
+
+def timeline_template(run, *, title: str = "", width: int = 560) -> dict:
+    """The timeline's spec, validated once with one row of each dataset: a panel then swaps
+    in each new run's data with :func:`timeline_spec`, skipping re-validation of thousands of
+    rows (which would cost most of a second per redraw)."""
+    data = timeline_data(run)
+    tiny = {name: rows[:1] for name, rows in data.items()}
+    return _timeline(run.cells, title, width).properties(datasets=tiny).to_dict()
+
+
+def timeline_spec(template: dict, run) -> dict:
+    """``template`` with ``run``'s data: what the panel sends to the browser."""
+    return {**template, "datasets": timeline_data(run)}
+
+
+def sweep(run_one, values, *, label: str = "running"):
+    """``[run_one(v) for v in values]``, with a progress bar in a notebook when it is slow.
+
+    The bar appears only if the sweep is still going after about a second, so quick sweeps
+    stay quiet (and headless runs print nothing).
+    """
+    import time
+
+    values = list(values)
+    check_text("label", label)
+    results, bar, start = [], None, time.perf_counter()
+    for i, value in enumerate(values):
+        results.append(run_one(value))
+        if bar is None and time.perf_counter() - start > 1.0 and i + 1 < len(values):
+            bar = _progress_bar(label, len(values))
+        if bar is not None:
+            bar.value = i + 1
+    if bar is not None:
+        bar.bar_style = "success"
+    return results
+
+
+def _progress_bar(label: str, total: int):
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+        import ipywidgets as widgets
+    except ImportError:  # pragma: no cover - labkit always has them
+        return None
+    if get_ipython() is None:
+        return None
+    bar = widgets.IntProgress(value=0, min=0, max=total, description=label,
+                              layout=widgets.Layout(width="420px"))
+    display(bar)
+    return bar
