@@ -1,0 +1,264 @@
+"""The simulation engine: behaviour engineers know, emerging from the model, against numbers
+worked out by hand; long-run time up against exact analysis; bad input.
+
+The per-request SimPy model that checks the engine independently is in
+``test_simulation_vs_simpy.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import labkit
+from labkit import LabkitError, catalog
+from labkit.model import Architecture
+from labkit.simulation import (Fallback, Retry, bad_deploy, constant, crash, error_rate,
+                               network_blip, poison_request, region_outage, simulate, spike,
+                               time_up, traffic_spike, added_latency)
+
+
+def one_server(capacity=300.0, latency_ms=50.0) -> Architecture:
+    return Architecture("db").add_component("db", capacity=capacity, latency_ms=latency_ms)
+
+
+# --------------------------------------------------------------------- accounting
+
+
+def test_fluid_run_is_exact_arithmetic():
+    # 1,000 req/s on 4 equal cells of 300: 250 each, all served, no randomness.
+    run = simulate(catalog.cells(4), constant(1000), duration=10, cell_capacity=300,
+                   arrivals="fluid")
+    assert run.new.tolist() == [1000.0] * 10
+    assert run.good.tolist() == [1000.0] * 10
+    assert run.success_ratio == 1.0
+    assert np.allclose(run.cell_good[:, :4], 250.0)
+
+
+def test_shedding_serves_capacity_and_rejects_the_rest():
+    run = simulate(catalog.cells(4), constant(1000), duration=10, cell_capacity=200,
+                   arrivals="fluid")
+    assert np.allclose(run.good, 800.0) and np.allclose(run.shed, 200.0)
+    assert run.success_ratio == pytest.approx(0.8)
+    assert run.wasted.sum() == 0 and run.timed_out.sum() == 0
+
+
+def test_every_request_is_accounted_for():
+    # Each arriving request (new or retry) ends exactly once: served, error, shed, timed out,
+    # rejected, or still pending when the run ends. Each failed attempt is retried later or
+    # given up (or its retry is still due at the end). Expected counts, so equalities hold up
+    # to what is pending at the end.
+    run = simulate(one_server(100), constant(150), duration=60, step=0.5, overload="queue",
+                   max_queue=5, timeout=2, retry=Retry(3), faults=[crash("db", 20, 5)],
+                   arrivals="fluid")
+    s = run.summary()
+    ended = s["served"] + s["errors"] + s["shed"] + s["timed out"] + s["rejected"]
+    pending = s["new"] + s["retries"] - ended
+    assert 0 <= pending <= run.queued[-1] + 1e-6
+    failed = s["errors"] + s["shed"] + s["timed out"]
+    still_due = failed - s["gave up"] - s["retries"]
+    assert 0 <= still_due <= 2 * run.offered[-1] + 1e-6   # retries of the last step's failures
+    assert s["gave up"] > 0 and s["retries"] > 0 and s["timed out"] > 0
+
+
+def test_same_seed_same_numbers_and_poisson_arrivals():
+    a = simulate(catalog.cells(2), constant(500), duration=30, seed=3)
+    b = simulate(catalog.cells(2), constant(500), duration=30, seed=3)
+    c = simulate(catalog.cells(2), constant(500), duration=30, seed=4)
+    assert a.new.tolist() == b.new.tolist() and a.new.tolist() != c.new.tolist()
+    # Poisson: mean and variance of new requests per step both near 500.
+    long = simulate(catalog.cells(2), constant(500), duration=2000, seed=1)
+    assert abs(long.new.mean() - 500) < 4 * math.sqrt(500 / 2000)
+    assert long.new.var() == pytest.approx(500, rel=0.1)
+
+
+# ----------------------------------------------------------------------- overload
+
+
+def test_queueing_past_capacity_collapses_goodput_and_shedding_does_not():
+    # 25 % over capacity: shedding serves the capacity; a deep FIFO queue serves requests
+    # that already timed out, so almost nothing it serves is good (goodput collapse).
+    kwargs = dict(duration=120, cell_capacity=200, arrivals="fluid")
+    shed = simulate(catalog.cells(4), constant(1000), overload="shed", **kwargs)
+    queue = simulate(catalog.cells(4), constant(1000), overload="queue", max_queue=30, **kwargs)
+    assert shed.goodput()[-30:].mean() == pytest.approx(800.0)
+    assert queue.goodput()[-30:].mean() < 1.0
+    assert queue.wasted[-30:].mean() == pytest.approx(800.0, rel=0.01)
+    assert queue.timed_out[-30:].mean() == pytest.approx(1000.0, rel=0.01)
+
+
+def test_a_short_queue_absorbs_a_burst():
+    # A 5 s spike to 1.5x with 2 s of queue: the queue soaks it up, then drains.
+    run = simulate(one_server(100, latency_ms=10), constant(80) * spike(1.5, at=10, duration=5),
+                   duration=60, step=0.5, overload="queue", max_queue=2, timeout=3,
+                   arrivals="fluid")
+    assert run.success_ratio > 0.97
+    assert run.queued[-1] == pytest.approx(0.0, abs=1e-9)
+    assert np.nanmax(run.latency_p99) > 10.0      # the burst waited
+    assert run.latency_p99[-1] == pytest.approx(10.0)
+
+
+def test_metastable_failure_outlives_its_trigger():
+    # HotOS 2021 (facts.md): 300 QPS capacity, clients time out after 1 s and retry once, a
+    # 10 s network blip. At 280 QPS the retries keep the system failed after the blip; at
+    # 140 QPS (2x still fits) it recovers.
+    def after_blip(load):
+        run = simulate(one_server(300), constant(load), duration=240, step=0.1,
+                       overload="queue", max_queue=60, timeout=1.0, retry=Retry(2),
+                       faults=[network_blip(at=60, duration=10)], arrivals="fluid")
+        return run.goodput()[1200:].mean(), run.offered[1200:].mean() / 0.1
+
+    goodput, offered = after_blip(140)
+    assert goodput == pytest.approx(140, rel=0.01) and offered == pytest.approx(140, rel=0.01)
+    goodput, offered = after_blip(280)
+    assert goodput < 1.0                        # failed, long after the trigger ended
+    assert offered == pytest.approx(560, rel=0.01)  # every request tried twice
+
+
+def test_retries_add_load_in_later_steps():
+    run = simulate(one_server(100), constant(150), duration=30, retry=Retry(3),
+                   arrivals="fluid")
+    # Shed 50 of the 150 new each second; retries come back the next step and are shed too.
+    assert run.retries[0] == 0 and run.retries[1] > 0
+    assert run.offered[10:].mean() > 150
+
+
+def test_retry_budget_caps_the_storm():
+    storm = simulate(one_server(100), constant(150), duration=60, retry=Retry(5),
+                     arrivals="fluid")
+    budget = simulate(one_server(100), constant(150), duration=60,
+                      retry=Retry(5, budget=10, refill=0.1), arrivals="fluid")
+    assert budget.retries.sum() < 0.3 * storm.retries.sum()
+    # with a budget, retries are at most the refill share of successes, plus the bucket
+    assert budget.retries.sum() <= 0.1 * budget.good.sum() + 10 + 1e-6
+
+
+# -------------------------------------------------------------------- cells, faults
+
+
+def test_dead_cell_without_failover_fails_its_customers():
+    run = simulate(catalog.cells(4), constant(1000), duration=100, cell_capacity=400,
+                   faults=[crash("cell2-app", at=20, duration=50)], arrivals="fluid")
+    assert run.success_ratio == pytest.approx(1 - 0.25 * 50 / 100)
+    assert not run.cell_up[30, 1] and run.cell_up[30, 0] and run.cell_up[80, 1]
+
+
+def test_survivors_absorb_a_dead_cell_with_headroom_and_not_without():
+    # N+1 headroom (lesson 04): 4 cells for 1,000 req/s need 1000/3 each to lose one.
+    fault = [crash("cell2-app", at=20, duration=60)]
+    kwargs = dict(duration=120, faults=fault, failover="health check", detection=5,
+                  arrivals="fluid")
+    headroom = simulate(catalog.cells(4), constant(1000), cell_capacity=340, **kwargs)
+    tight = simulate(catalog.cells(4), constant(1000), cell_capacity=260, **kwargs)
+    # with headroom: only the detection window is lost (5 s of a quarter of the traffic)
+    assert headroom.success_ratio == pytest.approx(1 - 0.25 * 5 / 120, abs=1e-9)
+    # without: the survivors serve 780 of 1,000 for the rest of the outage
+    assert tight.good[40:70].mean() == pytest.approx(780.0)
+
+
+def test_region_outage_and_bad_deploy_take_their_cells():
+    arch = catalog.cells(8, regions=2, deploy_waves=4)
+    region = simulate(arch, constant(800), duration=10, faults=[region_outage("region1", 0, 10)],
+                      arrivals="fluid")
+    wave = simulate(arch, constant(800), duration=10, faults=[bad_deploy("wave1", 0, 10)],
+                    arrivals="fluid")
+    assert region.success_ratio == pytest.approx(0.5)   # 4 of 8 cells
+    assert wave.success_ratio == pytest.approx(0.75)    # 2 of 8 cells
+
+
+def test_error_rate_latency_and_spike_faults():
+    errors = simulate(catalog.cells(2), constant(100), duration=10, arrivals="fluid",
+                      faults=[error_rate("cell1-db", 0.5, at=0, duration=10)])
+    assert errors.success_ratio == pytest.approx(0.75)
+    slow = simulate(one_server(1000, latency_ms=100), constant(10), duration=10, timeout=0.5,
+                    arrivals="fluid", faults=[added_latency("db", 600, at=5, duration=5)])
+    assert slow.success_ratio == pytest.approx(0.5)     # 700 ms > 500 ms timeout
+    assert slow.wasted[5:].sum() == pytest.approx(50.0)  # served, but nobody was waiting
+    surge = simulate(one_server(150), constant(100), duration=10, arrivals="fluid",
+                     faults=[traffic_spike(2, at=5, duration=5)])
+    assert surge.new.tolist() == [100.0] * 5 + [200.0] * 5
+    assert surge.shed.sum() == pytest.approx(250.0)
+
+
+def test_poison_request_follows_its_customer_through_failover():
+    arch = catalog.cells(4)
+    poison = [poison_request("cell3-app", at=10, restart=20, duration=60)]
+    stuck = simulate(arch, constant(400), duration=90, faults=poison, arrivals="fluid")
+    moved = simulate(arch, constant(400), duration=90, faults=poison, failover="health check",
+                     detection=5, arrivals="fluid")
+    assert stuck.cell_up[:, :4].sum(axis=0).tolist()[0] == 90   # only cell 3 ever crashed
+    assert (~stuck.cell_up[:, 2]).sum() == 60
+    # With failover, the router sends the poisoned customer elsewhere, and it crashes there too.
+    crashed = [(~moved.cell_up[:, j]).any() for j in range(4)]
+    assert sum(crashed) >= 2
+
+
+def test_live_fallback_absorbs_and_idle_fallback_can_be_broken():
+    fault = [crash("cell1-app", at=10, duration=50)]
+    kwargs = dict(duration=80, cell_capacity=300, faults=fault, failover="health check",
+                  detection=2, redirect="fallback", arrivals="fluid")
+    live = simulate(catalog.cells(4), constant(1000),
+                    fallback=Fallback(400, mode="live", share=0.05), **kwargs)
+    idle_ok = simulate(catalog.cells(4), constant(1000),
+                       fallback=Fallback(400, mode="idle", warmup=20), **kwargs)
+    idle_broken = simulate(catalog.cells(4), constant(1000),
+                           fallback=Fallback(400, mode="idle", latent_defect=1.0), **kwargs)
+    assert live.success_ratio > idle_ok.success_ratio > idle_broken.success_ratio
+    assert live.cell_good[5, 4] == pytest.approx(50.0)   # it serves 5 % all the time
+    assert idle_ok.cell_good[5, 4] == 0.0                # it waits
+    assert idle_broken.cell_good[:, 4].sum() == 0.0      # never served anything
+
+
+# --------------------------------------------------------------- time up vs exact
+
+
+@pytest.mark.parametrize("arch", [catalog.monolith(), catalog.replicated_monolith(3),
+                                  catalog.cells(4, regions=2), catalog.detail_page(),
+                                  catalog.sharded_workers(6, 2, "shuffle")],
+                         ids=lambda a: a.name)
+def test_long_run_time_up_agrees_with_exact_analysis(arch):
+    worse = arch.with_availability({c: 0.9 for c in arch.breakable})
+    estimates = time_up(worse, duration=3e7, step=600, seed=11)
+    for feature in worse.feature_names[:3]:
+        exact = labkit.availability(worse, feature)
+        e = estimates[feature]
+        assert abs(e.value - exact) <= 4 * e.standard_error + 1e-9, (feature, e, exact)
+
+
+# -------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("call, argument", [
+    (lambda: simulate(catalog.monolith(), constant(-1), duration=10), "rate"),
+    (lambda: simulate(catalog.monolith(), constant(float("nan")), duration=10), "rate"),
+    (lambda: simulate(catalog.monolith(), 100, duration=-5), "duration"),
+    (lambda: simulate(catalog.monolith(), 100, duration=10, step=0), "step"),
+    (lambda: simulate(catalog.monolith(), 100, duration=1e9), "duration"),
+    (lambda: simulate(catalog.monolith(), 100, duration=10, cell_capacity=-3), "cell_capacity"),
+    (lambda: simulate(catalog.monolith(), 100, duration=10, overload="drop"), "overload"),
+    (lambda: simulate(catalog.monolith(), 100, duration=10, timeout=0), "timeout"),
+    (lambda: simulate(catalog.monolith(), 100, duration=10, faults=[crash("nope", 1, 1)]),
+     "faults[0].target"),
+    (lambda: simulate(catalog.monolith(), 100, duration=10, faults=[crash("db", 20, 1)]),
+     "faults[0].at"),
+    (lambda: simulate(catalog.monolith(), 100, duration=10,
+                      faults=[crash("db", 1, 5), crash("db", 3, 5)]), "faults"),
+    (lambda: simulate(catalog.monolith(), 100, duration=10, faults="crash"), "faults"),
+    (lambda: simulate(catalog.monolith(), 100, duration=10, redirect="fallback"), "redirect"),
+    (lambda: simulate(catalog.monolith(), 100, duration=10, breaker="yes"), "breaker"),
+    (lambda: simulate(catalog.monolith(), "lots", duration=10), "traffic"),
+    (lambda: Retry(0), "attempts"), (lambda: Retry(3, "random"), "backoff"),
+    (lambda: Retry(3, "full", base=1, cap=0.5), "cap"),
+    (lambda: Fallback(0), "capacity"), (lambda: Fallback(10, mode="warm"), "mode"),
+    (lambda: Fallback(10, latent_defect=2), "latent_defect"),
+    (lambda: error_rate("db", 1.5, 0, 1), "rate"), (lambda: crash("db", -1, 1), "at"),
+    (lambda: crash("db", 1, float("inf")), "duration"), (lambda: spike(2, 0, 0), "duration"),
+    (lambda: simulate(catalog.ring_sized(), 100, duration=86400, step=0.5, overload="queue",
+                      max_queue=3600, retry=Retry(10)), "duration"),
+])
+def test_bad_input_names_the_argument(call, argument):
+    with pytest.raises(LabkitError) as excinfo:
+        call()
+    assert str(excinfo.value).startswith(f"{argument}="), str(excinfo.value)
