@@ -325,7 +325,12 @@ def _check_breaker(breaker):
 
 
 class _Loop:
-    """The step loop: queues by (target, attempt, age), retries due by (step, source, attempt)."""
+    """The step loop: queues by (target, attempt, age), retries due by (step, source, attempt).
+
+    Everything that does not depend on the loop's own state (capacities, latencies, error
+    shares, lost requests, which queue ages still make the timeout) is computed for all
+    steps at once before it starts; the loop only moves requests.
+    """
 
     def __init__(self, s: _Setup) -> None:
         self.s = s
@@ -334,22 +339,42 @@ class _Loop:
         self.queue = np.zeros((T, A, G))
         self.horizon = self._horizon()
         self.due = np.zeros((self.horizon, T, A))
+        self.pmf = self._retry_pmfs()
         # Lost requests (a network blip) time out at the client `timeout` seconds later.
         self.lost_delay = max(1, int(math.ceil(s.timeout / s.step - 1e-9)))
         self.lost = np.zeros((self.lost_delay + 1, T, A))
-        self.pmf = self._retry_pmfs()
         self.tokens = s.retry.budget if s.retry.budget is not None else math.inf
         self.down_since = np.full(n, math.inf)
         self.poison_until = np.full(n, -math.inf)
         self.poison_next = [f.at for f, _ in s.poisons]
         self.fallback_since = math.inf
         self.fallback_broken = False
+        self.bank = None
         if s.breaker is not None:
             from ..breaker import BreakerBank
-            links = 1 if s.breaker_at == "client" else n
-            self.bank = BreakerBank(s.breaker, links)
-        else:
-            self.bank = None
+            self.bank = BreakerBank(s.breaker, 1 if s.breaker_at == "client" else n)
+        self._precompute()
+
+    def _precompute(self) -> None:
+        s, n, T = self.s, self.n, self.T
+        steps = s.steps
+        self.cap = np.zeros((steps, T))
+        self.cap[:, :n] = s.capacity
+        self.latency = np.zeros((steps, T))
+        self.latency[:, :n] = s.latency_ms / 1000.0
+        if s.fallback is not None:
+            self.latency[:, n] = s.fallback.latency_ms / 1000.0
+        self.errors_share = np.zeros((steps, T))
+        self.errors_share[:, :n] = s.error_share
+        self.lost_now = np.zeros((steps, T), dtype=bool)
+        self.lost_now[:, :n] = s.lost
+        # The last queue age at which a request still makes its timeout (-1: none can).
+        self.last_good = np.floor((s.timeout - self.latency) / s.step + 1e-9).astype(int)
+        self.ages = np.arange(self.G)
+        self.slots = np.arange(self.horizon - 1)
+        self.dynamic_routing = (s.failover != "none" or self.bank is not None
+                                or (s.fallback is not None and s.fallback.mode == "live"))
+        self.uniform_latency = bool(np.all(self.latency == self.latency[:1, :1]))
 
     def _horizon(self) -> int:
         r, step = self.s.retry, self.s.step
@@ -374,32 +399,35 @@ class _Loop:
 
     def run(self) -> Run:
         s, steps, T = self.s, self.s.steps, self.T
-        out = {name: np.zeros(steps) for name in (
+        self.out = out = {name: np.zeros(steps) for name in (
             "new", "retries", "good", "errors", "shed", "timed_out", "wasted", "rejected",
             "gave_up", "queued", "latency_p50", "latency_p99")}
-        cell_good = np.zeros((steps, T))
-        cell_failed = np.zeros((steps, T))
-        cell_up = np.zeros((steps, T), dtype=bool)
-        breaker_state = np.zeros((steps, self.n if s.breaker_at == "cell" else 1), dtype=np.int8)
-        capacity = np.zeros((steps, T))
+        self.cell_good = np.zeros((steps, T))
+        self.cell_failed = np.zeros((steps, T))
+        self.cell_up = np.ones((steps, T), dtype=bool)
+        self.breaker_state = np.zeros((steps, self.n if s.breaker_at == "cell" else 1), dtype=np.int8)
         if s.arrivals == "poisson":
             new_counts = s.rng.poisson(s.new_rate * s.step).astype(float)
         else:
             new_counts = s.new_rate * s.step
+        out["new"][:] = new_counts.sum(axis=1)
         for k in range(steps):
-            self._step(k, new_counts[k], out, cell_good, cell_failed, cell_up, breaker_state, capacity)
+            self._step(k, new_counts[k])
         return Run(s.times, s.step, s.cells + (["fallback"] if s.fallback else []),
                    out["new"], out["retries"], out["good"], out["errors"], out["shed"],
                    out["timed_out"], out["wasted"], out["rejected"], out["gave_up"], out["queued"],
-                   out["latency_p50"], out["latency_p99"], cell_good, cell_failed, cell_up,
-                   breaker_state, capacity)
+                   out["latency_p50"], out["latency_p99"], self.cell_good, self.cell_failed,
+                   self.cell_up, self.breaker_state, self.cap)
 
     def _alive(self, k: int) -> np.ndarray:
         s, t = self.s, k * self.s.step
-        self._poison(k)
-        up = s.cell_up[k] & (self.poison_until <= t)
-        # When each dead cell went down (inf while up): health checks act after `detection`.
-        self.down_since = np.where(up, math.inf, np.minimum(self.down_since, t))
+        up = s.cell_up[k]
+        if s.poisons:
+            self._poison(k)
+            up = up & (self.poison_until <= t)
+        if s.failover != "none" or s.poisons:
+            # When each dead cell went down (inf while up): health checks act after `detection`.
+            self.down_since = np.where(up, math.inf, np.minimum(self.down_since, t))
         return up
 
     def _poison(self, k: int) -> None:
@@ -408,8 +436,7 @@ class _Loop:
             if not (fault.at <= t < fault.end) or t < self.poison_next[i]:
                 continue
             # The poisoned customer's request lands where the router sends its cell's traffic.
-            home = where["home"]
-            target = self._route_of(home, t)
+            target = self._route_of(where["home"], t)
             if target in where:
                 restart = fault.amount
                 self.poison_until[target] = max(self.poison_until[target], t + restart)
@@ -417,13 +444,15 @@ class _Loop:
 
     def _route_of(self, cell: int, t: float) -> int:
         s = self.s
-        detected = t - self.down_since >= s.detection if s.failover == "health check" else None
-        if detected is None or not detected[cell]:
+        if s.failover != "health check":
+            return cell
+        detected = t - self.down_since >= s.detection
+        if not detected[cell]:
             return cell
         alive = np.flatnonzero(~detected)
         return int(alive[np.argmax(s.shares[alive])]) if len(alive) else cell
 
-    def _routing(self, k: int, up: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _routing(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(T, T) share of each source's traffic that each target receives, and the share of
         each source's traffic a breaker rejects outright."""
         s, n, T, t = self.s, self.n, self.T, k * self.s.step
@@ -432,163 +461,165 @@ class _Loop:
         if s.fallback is not None and s.fallback.mode == "live":
             route[:n, :n] *= 1.0 - s.fallback.share
             route[:n, n] = s.fallback.share
-        avoid = np.zeros(n, dtype=bool)
+        share_away = np.zeros(n)
         if s.failover == "health check":
-            avoid |= (t - self.down_since) >= s.detection
-        allowed = None
+            share_away[(t - self.down_since) >= s.detection] = 1.0
         if self.bank is not None:
             allowed = self.bank.allowed(t)
             if s.breaker_at == "cell":
-                avoid_share = 1.0 - allowed
+                share_away = np.maximum(share_away, 1.0 - allowed)
             else:
                 rejected[:] = 1.0 - allowed[0]
-                avoid_share = None
-        else:
-            avoid_share = None
-        if avoid.any() or (avoid_share is not None and avoid_share.any()):
-            share_away = avoid.astype(float)
-            if avoid_share is not None:
-                share_away = np.maximum(share_away, avoid_share)
-            keep = 1.0 - share_away
+        if share_away.any():
             if s.redirect == "fallback":
                 where = np.zeros(T)
                 where[n] = 1.0
             else:
-                healthy = ~avoid & (share_away < 1.0)
+                healthy = share_away < 1.0
                 weights = np.where(healthy, s.shares, 0.0)
                 where = np.zeros(T)
-                if weights.sum() > 0:
-                    where[:n] = weights / weights.sum()
-                else:
-                    where[:n] = s.shares  # nowhere better: stay put
-            moved = route[:, :n] * share_away[None, :]
-            route[:, :n] *= keep[None, :]
-            route += moved.sum(axis=1, keepdims=True) * where[None, :]
+                where[:n] = weights / weights.sum() if weights.sum() > 0 else s.shares
+            moved = (route[:, :n] * share_away[None, :]).sum(axis=1)
+            route[:, :n] *= 1.0 - share_away[None, :]
+            route += moved[:, None] * where[None, :]
         return route, rejected
 
-    def _step(self, k, new, out, cell_good, cell_failed, cell_up, breaker_state, capacity) -> None:
-        s, n, T, A = self.s, self.n, self.T, self.A
+    def _step(self, k: int, new: np.ndarray) -> None:
+        s, n, T, out = self.s, self.n, self.T, self.out
         t, dt = k * s.step, s.step
         up = self._alive(k)
         # -- offered load: new requests (attempt 0) and retries due now, by source --------
-        incoming = self.due[k % self.horizon].copy()
-        self.due[k % self.horizon] = 0.0
+        slot = k % self.horizon
+        incoming = self.due[slot].copy()
+        self.due[slot] = 0.0
         incoming[:n, 0] += new
-        out["new"][k] = new.sum()
-        out["retries"][k] = incoming[:, 1:].sum()
+        if self.A > 1:
+            out["retries"][k] = incoming[:, 1:].sum()
         # -- routing -------------------------------------------------------------------
-        route, rejected_share = self._routing(k, up)
-        rejected = incoming * rejected_share[:, None]
-        incoming = incoming - rejected
-        arriving = route.T @ incoming                      # (T, A) at each target
+        if self.dynamic_routing:
+            route, rejected_share = self._routing(k)
+            rejected = incoming * rejected_share[:, None]
+            arriving = route.T @ (incoming - rejected)          # (T, A) at each target
+            out["rejected"][k] = rejected.sum()
+        else:
+            arriving = incoming
         # -- which targets can serve, and how much --------------------------------------
-        target_up = np.ones(T, dtype=bool)
+        target_up = self.cell_up[k]
         target_up[:n] = up
-        cap = np.zeros(T)
-        cap[:n] = np.where(up, s.capacity[k], 0.0)
-        latency = np.zeros(T)
-        latency[:n] = s.latency_ms[k] / 1000.0
-        errors_share = np.zeros(T)
-        errors_share[:n] = s.error_share[k]
-        lost = np.zeros(T, dtype=bool)
-        lost[:n] = s.lost[k]
+        cap = self.cap[k]
+        cap[:n] = np.where(up, cap[:n], 0.0)  # (not cap * up: an unlimited cell has inf * 0)
         if s.fallback is not None:
-            cap[n], latency[n] = self._fallback_capacity(t, arriving[n].sum()), s.fallback.latency_ms / 1000.0
+            cap[n] = self._fallback_capacity(t, arriving[n].sum())
             target_up[n] = not self.fallback_broken
-        cell_up[k] = target_up
-        capacity[k] = cap
         # Requests to a dead target fail at once; lost ones (a blip) time out at the client.
-        dead = ~target_up
-        fast_fail = arriving * dead[:, None]
-        vanished = arriving * (lost & ~dead)[:, None]
+        fast_fail = arriving * (~target_up)[:, None]
+        lost_now = self.lost_now[k] & target_up
+        vanished = arriving * lost_now[:, None]
         arriving = arriving - fast_fail - vanished
         # -- capacity: serve oldest first ----------------------------------------------
         q = self.queue
         q[:, :, 0] += arriving
-        by_age = q.sum(axis=1)                                    # (T, G)
-        budget = cap * dt
-        oldest_first = by_age[:, ::-1]
-        before = np.cumsum(oldest_first, axis=1) - oldest_first
-        served_rev = np.clip(budget[:, None] - before, 0.0, oldest_first)
-        served_by_age = served_rev[:, ::-1]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            fraction = np.where(by_age > 0, served_by_age / by_age, 0.0)
-        served = q * fraction[:, None, :]                           # (T, A, G)
+        last_good = self.last_good[k]
+        if self.G == 1:
+            total = q[:, :, 0].sum(axis=1)
+            fraction = np.minimum(1.0, (cap * dt) / np.maximum(total, 1e-300))
+            served = q * fraction[:, None, None]
+        else:
+            by_age = q.sum(axis=1)                                    # (T, G)
+            oldest_first = by_age[:, ::-1]
+            before = np.cumsum(oldest_first, axis=1) - oldest_first
+            served_rev = np.clip((cap * dt)[:, None] - before, 0.0, oldest_first)
+            fraction = np.divide(served_rev[:, ::-1], by_age, out=np.zeros_like(by_age),
+                                 where=by_age > 0)
+            served = q * fraction[:, None, :]                         # (T, A, G)
         q -= served
-        # Good if the wait (age x step) plus latency fits in the timeout.
-        last_good = np.floor((s.timeout - latency) / dt + 1e-9).astype(int)  # may be -1
-        ages = np.arange(self.G)
-        good_mask = ages[None, :] <= last_good[:, None]              # (T, G)
+        good_mask = self.ages[None, :] <= last_good[:, None]         # (T, G)
         served_good = (served * good_mask[:, None, :]).sum(axis=2)   # (T, A)
-        out["wasted"][k] = served.sum() - served_good.sum()
-        errors = served_good * errors_share[:, None]
+        served_total = served.sum()
+        errors = served_good * self.errors_share[k][:, None]
         served_good = served_good - errors
         # The oldest unserved requests are dropped: shed (the client hears at once) unless the
         # client had already given up on them. Shedding mode keeps no queue at all.
         oldest = self.G - 1
-        dropped = q[:, :, oldest].copy()
-        shed = dropped * (oldest <= last_good)[:, None]
+        shed = q[:, :, oldest] * (oldest <= last_good)[:, None]
         q[:, :, oldest] = 0.0
         # Clients give up on requests still waiting as the timeout passes; those stay queued
         # (the server does not know) and become wasted work if it ever reaches them.
-        rows = np.arange(T)
-        waiting = (last_good >= 0) & (last_good < oldest)
-        timed_out = np.where(waiting[:, None], q[rows, :, np.clip(last_good, 0, oldest)], 0.0)
-        timed_out += np.where((last_good < 0)[:, None], arriving, 0.0)  # nothing is fast enough
-        self.lost[(k + self.lost_delay) % len(self.lost)] += vanished
-        timed_out += self.lost[k % len(self.lost)]
-        self.lost[k % len(self.lost)] = 0.0
-        q[:, :, 1:] = q[:, :, :-1].copy()
-        q[:, :, 0] = 0.0
+        if self.G > 1:
+            waiting = (last_good >= 0) & (last_good < oldest)
+            timed_out = q[np.arange(T), :, np.clip(last_good, 0, oldest)] * waiting[:, None]
+            q[:, :, 1:] = q[:, :, :-1]
+            q[:, :, 0] = 0.0
+        else:
+            timed_out = np.zeros_like(arriving)
+        if (last_good < 0).any():
+            timed_out = timed_out + arriving * (last_good < 0)[:, None]  # nothing is fast enough
+        if lost_now.any() or self.lost.any():
+            self.lost[(k + self.lost_delay) % len(self.lost)] += vanished
+            timed_out = timed_out + self.lost[k % len(self.lost)]
+            self.lost[k % len(self.lost)] = 0.0
         # -- outcomes and retries --------------------------------------------------------
         failed = fast_fail + errors + shed + timed_out       # (T, A): each may be retried
-        self._retry(k, failed, served_good, out)
-        good_total = served_good.sum()
+        good_by_target = served_good.sum(axis=1)
+        good_total = good_by_target.sum()
+        self._retry(k, failed, good_total)
         out["good"][k] = good_total
-        out["errors"][k] = (fast_fail + errors).sum()
+        out["wasted"][k] = served_total - good_total - errors.sum()
+        out["errors"][k] = fast_fail.sum() + errors.sum()
         out["shed"][k] = shed.sum()
         out["timed_out"][k] = timed_out.sum()
-        out["rejected"][k] = rejected.sum()
-        out["queued"][k] = q.sum()
-        cell_good[k] = served_good.sum(axis=1)
-        cell_failed[k] = failed.sum(axis=1)
-        self._latency(k, served, good_mask, latency, errors_share, out)
+        out["queued"][k] = q.sum() if self.G > 1 else 0.0
+        self.cell_good[k] = good_by_target
+        failed_by_target = failed.sum(axis=1)
+        self.cell_failed[k] = failed_by_target
+        self._latency(k, served, good_mask)
         if self.bank is not None:
             calls = (arriving + fast_fail + vanished).sum(axis=1)[:n]
-            fails = failed.sum(axis=1)[:n]
+            fails = failed_by_target[:n]
             if s.breaker_at == "client":
                 calls, fails = calls.sum(keepdims=True), fails.sum(keepdims=True)
             self.bank.record(t, calls, fails)
-            breaker_state[k] = self.bank.state
+            self.breaker_state[k] = self.bank.state
 
-    def _retry(self, k, failed, served_good, out) -> None:
-        s, A = self.s, self.A
-        if A > 1:
-            wanted = failed[:, :-1]                          # attempts left: retry
-            final = failed[:, -1].sum()
-            want = wanted.sum()
-            if math.isfinite(self.tokens):
-                granted = min(1.0, self.tokens / want) if want > 0 else 1.0
-                self.tokens = min(s.retry.budget, self.tokens - want * granted
-                                  + s.retry.refill * served_good.sum())
-            else:
-                granted = 1.0
-            final += want * (1.0 - granted)
-            retries = wanted * granted                       # (T, A-1): next attempt is a+1
-            slots = (k + 1 + np.arange(self.horizon - 1)) % self.horizon
-            for a in range(A - 1):
-                self.due[slots, :, a + 1] += np.outer(self.pmf[a, : self.horizon - 1], retries[:, a])
-            out["gave_up"][k] = final
-        else:
+    def _retry(self, k: int, failed: np.ndarray, good_total: float) -> None:
+        s, A, out = self.s, self.A, self.out
+        if A == 1:
             out["gave_up"][k] = failed.sum()
+            return
+        wanted = failed[:, :-1]                              # attempts left: retry
+        final = failed[:, -1].sum()
+        want = wanted.sum()
+        granted = 1.0
+        if math.isfinite(self.tokens):
+            granted = min(1.0, self.tokens / want) if want > 0 else 1.0
+            self.tokens = min(s.retry.budget, self.tokens - want * granted + s.retry.refill * good_total)
+        out["gave_up"][k] = final + want * (1.0 - granted)
+        if want <= 0:
+            return
+        retries = wanted * granted                           # (T, A-1): next attempt is a+1
+        positions = (k + 1 + self.slots) % self.horizon
+        for a in range(A - 1):
+            self.due[positions, :, a + 1] += np.outer(self.pmf[a, : self.horizon - 1], retries[:, a])
 
-    def _latency(self, k, served, good_mask, latency, errors_share, out) -> None:
-        weights = (served.sum(axis=1) * good_mask) * (1.0 - errors_share)[:, None]   # (T, G)
+    def _latency(self, k: int, served: np.ndarray, good_mask: np.ndarray) -> None:
+        out = self.out
+        weights = served.sum(axis=1) * good_mask * (1.0 - self.errors_share[k])[:, None]   # (T, G)
+        if self.uniform_latency:
+            by_age = weights.sum(axis=0)
+            total = by_age.sum()
+            if total <= 0:
+                out["latency_p50"][k] = out["latency_p99"][k] = math.nan
+                return
+            cum = np.cumsum(by_age) / total
+            base = self.latency[k, 0]
+            out["latency_p50"][k] = (base + np.searchsorted(cum, 0.5) * self.s.step) * 1000.0
+            out["latency_p99"][k] = (base + min(self.G - 1, np.searchsorted(cum, 0.99)) * self.s.step) * 1000.0
+            return
         total = weights.sum()
         if total <= 0:
             out["latency_p50"][k] = out["latency_p99"][k] = math.nan
             return
-        values = latency[:, None] + np.arange(self.G)[None, :] * self.s.step   # seconds
+        values = self.latency[k][:, None] + self.ages[None, :] * self.s.step   # seconds
         flat_v, flat_w = values.ravel(), weights.ravel()
         order = np.argsort(flat_v, kind="stable")
         cum = np.cumsum(flat_w[order]) / total
