@@ -262,3 +262,38 @@ def test_bad_input_names_the_argument(call, argument):
     with pytest.raises(LabkitError) as excinfo:
         call()
     assert str(excinfo.value).startswith(f"{argument}="), str(excinfo.value)
+
+
+def _two_groups(shared: bool) -> Architecture:
+    arch = Architecture("monolith" if shared else "services")
+    if shared:
+        arch.add_component("app", capacity=100)
+        arch.add_feature("buyers", ["app"]).add_feature("readers", ["app"])
+    else:
+        arch.add_component("checkout", capacity=50).add_component("reviews", capacity=50)
+        arch.add_feature("buyers", ["checkout"]).add_feature("readers", ["reviews"])
+    return arch.set_partitions({"buyers": 0.5, "readers": 0.5})
+
+
+def test_a_shared_component_is_shared_and_services_scale_independently():
+    # Readers triple their traffic (40 -> 120 req/s). In the monolith one app of 100 req/s is
+    # divided by demand (40 : 120), so buyers get 25 of their 40; split into services, buyers
+    # keep their own 50 and lose nothing (talk, S4).
+    spike_readers = [traffic_spike(3, at=20, duration=20, target="readers")]
+    mono = simulate(_two_groups(True), constant(80), duration=60, faults=spike_readers,
+                    arrivals="fluid")
+    split = simulate(_two_groups(False), constant(80), duration=60, faults=spike_readers,
+                     arrivals="fluid")
+    assert mono.cell_good[25].tolist() == [25.0, 75.0]
+    assert split.cell_good[25].tolist() == [40.0, 50.0]
+    assert split.cell_failed[25].tolist() == [0.0, 70.0]
+    assert mono.cell_good[10].tolist() == split.cell_good[10].tolist() == [40.0, 40.0]
+
+
+def test_shared_database_capacity_is_one_database():
+    arch = catalog.cells(4, shared_database=True)
+    arch.graph.nodes["shared-db"]["component"] = labkit.Component(
+        "shared-db", 0.9995, kind="database", capacity=500)
+    arch._changed()
+    run = simulate(arch, constant(1000), duration=10, arrivals="fluid")
+    assert run.good.tolist() == [500.0] * 10       # not 4 x 500

@@ -38,8 +38,9 @@ import numpy as np
 from ..errors import check_choice, check_count, check_flag, check_number, check_positive, fail
 from ..model import Architecture, as_architecture
 from .faults import Fault, check_faults
-from .states import (base_latency, capacity_over_time, check_cells, closure, error_shares,
-                     per_feature, up_timelines, works_over_time)
+from .states import (_window, affected, base_latency, capacity_over_time, check_cells, closure,
+                     error_shares, per_feature, shared_capacity, up_timelines,
+                     works_over_time)
 from .traffic import as_traffic
 
 MAX_STEPS = 200_000          # a day at 0.5 s steps; beyond that, use longer steps
@@ -265,19 +266,19 @@ class _Setup:
         self.cell_up = works_over_time(arch, up, cells)
         self.capacity = np.minimum(capacity_over_time(arch, up, cells), self.cell_capacity)
         self.capacity = np.where(self.cell_up, self.capacity, 0.0)
+        self.shared_capacity, self.shared_users = shared_capacity(arch, up, cells)
         latency = np.array([base_latency(arch, c) for c in cells])
         self.latency_ms = latency[None, :] + per_feature(arch, cells, self.faults, "latency", steps, step)
         self.error_share = error_shares(arch, cells, self.faults, steps, step)
         self.lost = per_feature(arch, cells, self.faults, "blip", steps, step) > 0
-        spikes = np.ones(steps)
+        spikes = np.ones((steps, len(cells)))
         for f in self.faults:
-            if f.kind == "spike":
-                first = int(math.floor(f.at / step + 1e-9))
-                last = min(steps, max(first + 1, int(math.ceil(f.end / step - 1e-9))))
-                spikes[first:last] *= f.amount
+            if f.kind == "spike":  # on everything, or on the customers of what it names
+                first, last = _window(f, step, steps)
+                spikes[first:last, affected(arch, cells, f)] *= f.amount
         shares = np.array([arch.customer_shares[c] for c in cells])
         regions = self._regions()
-        self.new_rate = self.traffic.rates(self.times, regions) * shares[None, :] * spikes[:, None]
+        self.new_rate = self.traffic.rates(self.times, regions) * shares[None, :] * spikes
         self.shares = shares
         self.poisons = [self._poison_targets(f) for f in self.faults if f.kind == "poison"]
 
@@ -519,6 +520,8 @@ class _Loop:
         # -- capacity: serve oldest first ----------------------------------------------
         q = self.queue
         q[:, :, 0] += arriving
+        if len(s.shared_users):
+            cap[:n] = self._share_capacity(k, q, cap[:n])
         last_good = self.last_good[k]
         if self.G == 1:
             total = q[:, :, 0].sum(axis=1)
@@ -580,6 +583,16 @@ class _Loop:
                 calls, fails = calls.sum(keepdims=True), fails.sum(keepdims=True)
             self.bank.record(t, calls, fails)
             self.breaker_state[k] = self.bank.state
+
+    def _share_capacity(self, k: int, q: np.ndarray, cap: np.ndarray) -> np.ndarray:
+        """Each cell's capacity once shared components are divided by demand this step."""
+        s, n = self.s, self.n
+        demand = q[:n].sum(axis=(1, 2))                                   # waiting work per cell
+        users = s.shared_users                                             # (m, n)
+        load = users @ demand                                              # per shared component
+        share = np.divide(s.shared_capacity[k], load, out=np.full(len(load), np.inf), where=load > 0)
+        per_cell = np.where(users, share[:, None], np.inf).min(axis=0) * demand
+        return np.minimum(cap, np.where(demand > 0, per_cell, cap))
 
     def _retry(self, k: int, failed: np.ndarray, good_total: float) -> None:
         s, A, out = self.s, self.A, self.out

@@ -88,9 +88,10 @@ def error_rate(component: str, rate: float, at: float, duration: float) -> Fault
                               allowed="expected a share of failing calls in (0, 1]"))
 
 
-def traffic_spike(multiple: float, at: float, duration: float) -> Fault:
-    """Every cell is offered ``multiple`` times its traffic (a surge nobody planned for)."""
-    return Fault("spike", "*", at, duration,
+def traffic_spike(multiple: float, at: float, duration: float, component: str = "*") -> Fault:
+    """Customers are offered ``multiple`` times their traffic (a surge nobody planned for):
+    all of them, or only those of the features that need ``component`` (a spike in reviews)."""
+    return Fault("spike", component, at, duration,
                  check_number("multiple", multiple, low=0.0, high=1e4,
                               allowed="expected a multiple of normal traffic from 0 to 10,000"))
 
@@ -124,9 +125,11 @@ def check_faults(arch: Architecture, faults: Iterable[Fault], duration: float) -
         if not isinstance(f, Fault):
             raise fail(f"faults[{i}]", f, "expected a Fault, e.g. labkit.simulation.crash(...)")
         if f.target == "*":
-            if f.kind not in ("spike", "blip"):
+            if f.kind not in ("spike", "blip"):  # a spike or blip may also name one component
                 raise fail(f"faults[{i}].target", f.target, "only a spike or a blip hits "
                            "everything; name a component")
+        elif f.kind == "spike" and f.target in arch.features:
+            pass  # a spike in one customer partition's traffic
         else:
             arch._require_component(f"faults[{i}].target", f.target)
             if arch.component(f.target).kind == "group":

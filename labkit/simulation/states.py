@@ -129,6 +129,26 @@ def capacity_over_time(arch: Architecture, up: np.ndarray, features: list[str]) 
                      for f in features], axis=1)
 
 
+def shared_capacity(arch: Architecture, up: np.ndarray, features: list[str]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Components with a finite capacity that more than one feature needs, and who needs them.
+
+    Returns ``(capacity, users)``: (steps, m) requests per second each such component can
+    serve (0 while down) and an (m, features) boolean matrix. The engine divides each one's
+    capacity among the features that need it, in proportion to their demand: a shared
+    database is one database, however many cells call it.
+    """
+    column = {name: j for j, name in enumerate(arch.breakable)}
+    needs = [set().union(*(closure(arch, r) for r in arch.feature(f).requires)) for f in features]
+    shared = [c for c in arch.breakable if math.isfinite(arch.component(c).capacity)
+              and sum(c in n for n in needs) > 1]
+    capacity = np.stack([np.where(up[:, column[c]], float(arch.component(c).capacity), 0.0)
+                         for c in shared], axis=1) if shared else np.zeros((len(up), 0))
+    users = np.array([[c in n for n in needs] for c in shared], dtype=bool).reshape(len(shared),
+                                                                                   len(features))
+    return capacity, users
+
+
 def base_latency(arch: Architecture, feature: str) -> float:
     """Milliseconds of a call that works: the longest path of ``latency_ms`` through what
     the feature needs (calls to different dependencies run in parallel)."""
@@ -139,21 +159,25 @@ def base_latency(arch: Architecture, feature: str) -> float:
     return max(longest[r] for r in arch.feature(feature).requires)
 
 
+def affected(arch: Architecture, features: list[str], fault) -> np.ndarray:
+    """Which of ``features`` a fault touches: those that need its target (all for ``"*"``)."""
+    if fault.target == "*":
+        return np.ones(len(features), dtype=bool)
+    if fault.target not in arch.graph:  # a customer partition (a spike in its traffic)
+        return np.array([f == fault.target for f in features])
+    return np.array([fault.target in set().union(*(closure(arch, r) for r in arch.feature(f).requires))
+                     for f in features])
+
+
 def per_feature(arch: Architecture, features: list[str], faults: list, kind: str, steps: int,
                 step: float) -> np.ndarray:
-    """(steps, features): the summed ``amount`` of faults of ``kind`` affecting each feature.
-
-    A fault on a component affects every feature that needs it; ``"*"`` affects all.
-    """
+    """(steps, features): the summed ``amount`` of faults of ``kind`` affecting each feature
+    (1 per fault for blips, which have no amount)."""
     out = np.zeros((steps, len(features)))
-    needs = {f: set().union(*(closure(arch, r) for r in arch.feature(f).requires)) for f in features}
     for fault in faults:
-        if fault.kind != kind:
-            continue
-        first, last = _window(fault, step, steps)
-        for j, feature in enumerate(features):
-            if fault.target == "*" or fault.target in needs[feature]:
-                out[first:last, j] += fault.amount if kind != "blip" else 1.0
+        if fault.kind == kind:
+            first, last = _window(fault, step, steps)
+            out[first:last, affected(arch, features, fault)] += fault.amount if kind != "blip" else 1.0
     return out
 
 
