@@ -88,10 +88,11 @@ def error_rate(component: str, rate: float, at: float, duration: float) -> Fault
                               allowed="expected a share of failing calls in (0, 1]"))
 
 
-def traffic_spike(multiple: float, at: float, duration: float, component: str = "*") -> Fault:
+def traffic_spike(multiple: float, at: float, duration: float, target: str = "*") -> Fault:
     """Customers are offered ``multiple`` times their traffic (a surge nobody planned for):
-    all of them, or only those of the features that need ``component`` (a spike in reviews)."""
-    return Fault("spike", component, at, duration,
+    all of them (``"*"``), one customer partition (a feature name), or the customers of every
+    feature that needs a component (a component name)."""
+    return Fault("spike", target, at, duration,
                  check_number("multiple", multiple, low=0.0, high=1e4,
                               allowed="expected a multiple of normal traffic from 0 to 10,000"))
 
