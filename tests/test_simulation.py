@@ -102,8 +102,9 @@ def test_a_short_queue_absorbs_a_burst():
 
 def test_metastable_failure_outlives_its_trigger():
     # HotOS 2021 (facts.md): 300 QPS capacity, clients time out after 1 s and retry once, a
-    # 10 s network blip. At 280 QPS the retries keep the system failed after the blip; at
-    # 140 QPS (2x still fits) it recovers.
+    # 10 s network blip (losing responses: the server works, nobody hears). At 280 QPS the
+    # retries keep the system failed after the blip; at 140 QPS (2x still fits) it recovers.
+    # Losing requests instead, the surge only starts after the blip and 280 QPS recovers.
     def after_blip(load):
         run = simulate(one_server(300), constant(load), duration=240, step=0.1,
                        overload="queue", max_queue=60, timeout=1.0, retry=Retry(2),
@@ -115,6 +116,27 @@ def test_metastable_failure_outlives_its_trigger():
     goodput, offered = after_blip(280)
     assert goodput < 1.0                        # failed, long after the trigger ended
     assert offered == pytest.approx(560, rel=0.01)  # every request tried twice
+    requests_lost = simulate(one_server(300), constant(280), duration=240, step=0.1,
+                             overload="queue", max_queue=60, timeout=1.0, retry=Retry(2),
+                             faults=[network_blip(at=60, duration=10, lose="requests")],
+                             arrivals="fluid")
+    assert requests_lost.goodput()[1200:].mean() == pytest.approx(280, rel=0.01)
+
+
+def test_conservation_when_latency_moves_the_timeout():
+    # A latency fault must not count requests twice (served and timed out) or lose them.
+    for start in (8, 10):
+        run = simulate(one_server(100, latency_ms=0), constant(50) * spike(2.6, at=start, duration=2),
+                       duration=30, step=0.1, overload="queue", max_queue=10, timeout=1.0,
+                       arrivals="fluid", faults=[added_latency("db", 2000, at=10, duration=2)])
+        s = run.summary()
+        assert s["served"] + s["timed out"] + s["errors"] + s["shed"] == pytest.approx(s["new"])
+
+
+def test_shedding_does_not_depend_on_the_step():
+    for step in (1.0, 0.1, 0.02, 0.01):
+        run = simulate(one_server(100), constant(50), duration=300, step=step, seed=1)
+        assert run.shed.sum() == 0.0, step
 
 
 def test_retries_add_load_in_later_steps():

@@ -46,6 +46,7 @@ from .traffic import as_traffic
 MAX_STEPS = 200_000          # a day at 0.5 s steps; beyond that, use longer steps
 MAX_WORK = 2_000_000_000     # steps x cells x attempts x queue ages: the loop's arithmetic
 BACKOFFS = ("none", "exponential", "full", "equal", "decorrelated")
+SHED_WAIT = 0.1              # seconds a request may wait for a server before it is shed
 
 
 # ------------------------------------------------------------------------- the knobs
@@ -251,7 +252,10 @@ class _Setup:
         n = len(self.cells)
         self.targets = n + (fallback is not None)
         # Queue ages kept: enough to see every timeout and the longest allowed wait.
-        self.ages = 1 if self.overload == "shed" else int(math.ceil(self.max_queue / self.step)) + 1
+        # Shedding still lets a request wait a moment for a free server (SHED_WAIT), so the
+        # outcome does not depend on how finely time is cut into steps.
+        wait = SHED_WAIT if self.overload == "shed" else self.max_queue
+        self.ages = int(math.floor(wait / self.step + 1e-9)) + 1
         work = self.steps * self.targets * retry.attempts * self.ages
         if work > MAX_WORK:
             raise fail("duration", duration, f"this run would take {work:.2g} cell-steps of "
@@ -270,7 +274,11 @@ class _Setup:
         latency = np.array([base_latency(arch, c) for c in cells])
         self.latency_ms = latency[None, :] + per_feature(arch, cells, self.faults, "latency", steps, step)
         self.error_share = error_shares(arch, cells, self.faults, steps, step)
-        self.lost = per_feature(arch, cells, self.faults, "blip", steps, step) > 0
+        blips = [f for f in self.faults if f.kind == "blip"]
+        self.lost_requests = per_feature(arch, cells, [f for f in blips if f.amount == 0], "blip",
+                                         steps, step) > 0
+        self.lost_responses = per_feature(arch, cells, [f for f in blips if f.amount == 1], "blip",
+                                          steps, step) > 0
         spikes = np.ones((steps, len(cells)))
         for f in self.faults:
             if f.kind == "spike":  # on everything, or on the customers of what it names
@@ -341,9 +349,10 @@ class _Loop:
         self.horizon = self._horizon()
         self.due = np.zeros((self.horizon, T, A))
         self.pmf = self._retry_pmfs()
-        # Lost requests (a network blip) time out at the client `timeout` seconds later.
-        self.lost_delay = max(1, int(math.ceil(s.timeout / s.step - 1e-9)))
-        self.lost = np.zeros((self.lost_delay + 1, T, A))
+        # A client gives up at the end of the step in which its request reaches this age
+        # unanswered; answers that will come too late, and lost ones, wait in `late` until then.
+        self.timeout_age = max(0, int(round(s.timeout / s.step)) - 1)
+        self.late = np.zeros((self.timeout_age + 1, T, A))
         self.tokens = s.retry.budget if s.retry.budget is not None else math.inf
         self.down_since = np.full(n, math.inf)
         self.poison_until = np.full(n, -math.inf)
@@ -367,10 +376,13 @@ class _Loop:
             self.latency[:, n] = s.fallback.latency_ms / 1000.0
         self.errors_share = np.zeros((steps, T))
         self.errors_share[:, :n] = s.error_share
-        self.lost_now = np.zeros((steps, T), dtype=bool)
-        self.lost_now[:, :n] = s.lost
-        # The last queue age at which a request still makes its timeout (-1: none can).
-        self.last_good = np.floor((s.timeout - self.latency) / s.step + 1e-9).astype(int)
+        self.lost_requests = np.zeros((steps, T), dtype=bool)
+        self.lost_requests[:, :n] = s.lost_requests
+        self.lost_responses = np.zeros((steps, T), dtype=bool)
+        self.lost_responses[:, :n] = s.lost_responses
+        # The last queue age at which an answer still reaches its client in time (-1: none).
+        self.last_good = np.minimum(np.floor((s.timeout - self.latency) / s.step + 1e-9),
+                                    self.timeout_age).astype(int)
         self.ages = np.arange(self.G)
         self.slots = np.arange(self.horizon - 1)
         self.dynamic_routing = (s.failover != "none" or self.bank is not None
@@ -514,15 +526,19 @@ class _Loop:
             target_up[n] = not self.fallback_broken
         # Requests to a dead target fail at once; lost ones (a blip) time out at the client.
         fast_fail = arriving * (~target_up)[:, None]
-        lost_now = self.lost_now[k] & target_up
+        lost_now = self.lost_requests[k] & target_up
         vanished = arriving * lost_now[:, None]
         arriving = arriving - fast_fail - vanished
+        if lost_now.any():
+            self._time_out_later(k, vanished, self.timeout_age)
         # -- capacity: serve oldest first ----------------------------------------------
         q = self.queue
         q[:, :, 0] += arriving
         if len(s.shared_users):
             cap[:n] = self._share_capacity(k, q, cap[:n])
-        last_good = self.last_good[k]
+        last_good = self.last_good[k].copy()
+        if self.lost_responses[k].any():
+            last_good[self.lost_responses[k]] = -1  # served, but the answer never arrives
         if self.G == 1:
             total = q[:, :, 0].sum(axis=1)
             fraction = np.minimum(1.0, (cap * dt) / np.maximum(total, 1e-300))
@@ -539,28 +555,31 @@ class _Loop:
         good_mask = self.ages[None, :] <= last_good[:, None]         # (T, G)
         served_good = (served * good_mask[:, None, :]).sum(axis=2)   # (T, A)
         served_total = served.sum()
+        # Served too late for a client that is still waiting: it will time out all the same.
+        if (last_good < self.timeout_age).any():
+            waiting = (self.ages[None, :] > last_good[:, None]) & (self.ages[None, :] <= self.timeout_age)
+            for age in np.flatnonzero(waiting.any(axis=0)):
+                self._time_out_later(k, served[:, :, age] * waiting[:, age, None],
+                                     self.timeout_age - age)
         errors = served_good * self.errors_share[k][:, None]
         served_good = served_good - errors
-        # The oldest unserved requests are dropped: shed (the client hears at once) unless the
-        # client had already given up on them. Shedding mode keeps no queue at all.
+        # The oldest unserved requests are dropped: shed (the client hears at once) if the
+        # client is still waiting, silently if it already gave up.
         oldest = self.G - 1
-        shed = q[:, :, oldest] * (oldest <= last_good)[:, None]
+        shed = q[:, :, oldest] * (oldest <= self.timeout_age)
         q[:, :, oldest] = 0.0
-        # Clients give up on requests still waiting as the timeout passes; those stay queued
-        # (the server does not know) and become wasted work if it ever reaches them.
-        if self.G > 1:
-            waiting = (last_good >= 0) & (last_good < oldest)
-            timed_out = q[np.arange(T), :, np.clip(last_good, 0, oldest)] * waiting[:, None]
-            q[:, :, 1:] = q[:, :, :-1]
-            q[:, :, 0] = 0.0
+        # Clients give up on requests still queued as they reach the timeout age; those stay
+        # queued (the server does not know) and become wasted work if it ever reaches them.
+        if self.timeout_age < oldest:
+            timed_out = q[:, :, self.timeout_age].copy()
         else:
             timed_out = np.zeros_like(arriving)
-        if (last_good < 0).any():
-            timed_out = timed_out + arriving * (last_good < 0)[:, None]  # nothing is fast enough
-        if lost_now.any() or self.lost.any():
-            self.lost[(k + self.lost_delay) % len(self.lost)] += vanished
-            timed_out = timed_out + self.lost[k % len(self.lost)]
-            self.lost[k % len(self.lost)] = 0.0
+        if self.G > 1:
+            q[:, :, 1:] = q[:, :, :-1]
+            q[:, :, 0] = 0.0
+        slot = k % len(self.late)
+        timed_out += self.late[slot]
+        self.late[slot] = 0.0
         # -- outcomes and retries --------------------------------------------------------
         failed = fast_fail + errors + shed + timed_out       # (T, A): each may be retried
         good_by_target = served_good.sum(axis=1)
@@ -583,6 +602,10 @@ class _Loop:
                 calls, fails = calls.sum(keepdims=True), fails.sum(keepdims=True)
             self.bank.record(t, calls, fails)
             self.breaker_state[k] = self.bank.state
+
+    def _time_out_later(self, k: int, requests: np.ndarray, steps_from_now: int) -> None:
+        """These requests' clients give up ``steps_from_now`` steps from now (0: this step)."""
+        self.late[(k + steps_from_now) % len(self.late)] += requests
 
     def _share_capacity(self, k: int, q: np.ndarray, cap: np.ndarray) -> np.ndarray:
         """Each cell's capacity once shared components are divided by demand this step."""

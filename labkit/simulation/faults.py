@@ -108,9 +108,12 @@ def poison_request(component: str, at: float, restart: float = 30.0, duration: f
     return Fault("poison", component, at, duration, check_positive("restart", restart))
 
 
-def network_blip(at: float, duration: float, component: str = "*") -> Fault:
-    """Requests to ``component`` (default: everything) are lost: clients wait, then time out."""
-    return Fault("blip", component, at, duration)
+def network_blip(at: float, duration: float, component: str = "*", lose: str = "responses") -> Fault:
+    """The network to ``component`` (default: everything) drops packets: clients wait, then
+    time out. ``lose="responses"``: the server still receives and does the work, but nobody
+    hears the answer (the work is wasted); ``"requests"``: the requests never arrive."""
+    lose = check_choice("lose", lose, ("responses", "requests"))
+    return Fault("blip", component, at, duration, 1.0 if lose == "responses" else 0.0)
 
 
 def check_faults(arch: Architecture, faults: Iterable[Fault], duration: float) -> list[Fault]:
