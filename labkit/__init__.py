@@ -9,6 +9,8 @@ Layers, lower never importing higher:
   ``failures`` (single points of failure, the state right now, blast radius), ``sharding``
   (cells and shuffle sharding), ``retries`` (retry amplification), ``breakit`` (what a
   learner has broken, and what follows);
+- simulation: ``simulation`` (the time-stepped engine, traffic, faults, studies),
+  ``backoff`` (backoff with jitter, Brooker's experiment), ``breaker`` (circuit breakers);
 - views: ``views`` (charts and panels) and ``check`` (exercises).
 
 >>> import labkit
@@ -45,7 +47,8 @@ def __getattr__(name):
     if name in ("break_it", "BreakItPanel", "diagram"):
         from . import views
         return getattr(views, name)
-    if name in ("catalog", "sharding", "retries", "breakit", "check", "views"):
+    if name in ("catalog", "sharding", "retries", "breakit", "backoff", "breaker", "simulation",
+                "check", "views"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'labkit' has no attribute {name!r}")

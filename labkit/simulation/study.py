@@ -6,7 +6,7 @@ follows from them. The model behind the simulation panel (``labkit.views.simulat
 >>> study = Study(cells(4), constant(1000), duration=300, cell_capacity=300)
 >>> study.fault, study.fault_target = "crash", "cell2-app"
 >>> round(study.run().success_ratio, 2)
-0.8
+0.9
 """
 
 from __future__ import annotations
