@@ -465,7 +465,7 @@ class _Loop:
         alive = np.flatnonzero(~detected)
         return int(alive[np.argmax(s.shares[alive])]) if len(alive) else cell
 
-    def _routing(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def _routing(self, k: int, incoming: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(T, T) share of each source's traffic that each target receives, and the share of
         each source's traffic a breaker rejects outright."""
         s, n, T, t = self.s, self.n, self.T, k * self.s.step
@@ -478,17 +478,24 @@ class _Loop:
         if s.failover == "health check":
             share_away[(t - self.down_since) >= s.detection] = 1.0
         if self.bank is not None:
-            allowed = self.bank.allowed(t)
+            # A breaker admits a number of calls (all while closed, none while open, its
+            # probes while half-open); the rest of its link's traffic goes elsewhere.
+            admitted = self.bank.allow(t)
             if s.breaker_at == "cell":
-                share_away = np.maximum(share_away, 1.0 - allowed)
+                offered = incoming[:n].sum(axis=1)
+                fraction = np.divide(admitted, offered, out=np.ones(n), where=offered > 0)
+                share_away = np.maximum(share_away, 1.0 - np.minimum(1.0, fraction))
             else:
-                rejected[:] = 1.0 - allowed[0]
+                offered = incoming.sum()
+                rejected[:] = 1.0 - min(1.0, admitted[0] / offered) if offered > 0 else 0.0
         if share_away.any():
             if s.redirect == "fallback":
                 where = np.zeros(T)
                 where[n] = 1.0
             else:
-                healthy = share_away < 1.0
+                # Only to cells taking all their own traffic: not to a breaker that is open
+                # or probing (half-open admits its probes and no more).
+                healthy = share_away == 0.0
                 weights = np.where(healthy, s.shares, 0.0)
                 where = np.zeros(T)
                 where[:n] = weights / weights.sum() if weights.sum() > 0 else s.shares
@@ -510,7 +517,7 @@ class _Loop:
             out["retries"][k] = incoming[:, 1:].sum()
         # -- routing -------------------------------------------------------------------
         if self.dynamic_routing:
-            route, rejected_share = self._routing(k)
+            route, rejected_share = self._routing(k, incoming)
             rejected = incoming * rejected_share[:, None]
             arriving = route.T @ (incoming - rejected)          # (T, A) at each target
             out["rejected"][k] = rejected.sum()
@@ -597,7 +604,7 @@ class _Loop:
         self._latency(k, served, good_mask)
         if self.bank is not None:
             calls = (arriving + fast_fail + vanished).sum(axis=1)[:n]
-            fails = failed_by_target[:n]
+            fails = np.minimum(failed_by_target[:n], calls)  # this step's calls that failed
             if s.breaker_at == "client":
                 calls, fails = calls.sum(keepdims=True), fails.sum(keepdims=True)
             self.bank.record(t, calls, fails)
