@@ -92,7 +92,7 @@ def _compare(exercise: Exercise, answer: Any, expected: Any) -> tuple[bool, str]
         return close, "" if close else f"your answer is {direction}."
     if kind == "name":
         if not isinstance(answer, str):
-            return False, "expected a component name as a string, e.g. \"app\"."
+            return False, "expected a name, as a string in quotes."
         return answer.strip() == expected, "" if answer.strip() == expected else "not that one."
     if isinstance(answer, (str, bytes, dict)) or not hasattr(answer, "__iter__"):
         return False, "expected a list or set of names, e.g. [\"app\", \"db\"]."

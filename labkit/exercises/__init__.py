@@ -18,5 +18,6 @@ def _chapter(module: str):
 CHAPTERS = {
     "01_monolith": _chapter("monolith"),
     "02_microservices": _chapter("microservices"),
+    "03_scale_and_overload": _chapter("overload"),
     "04_cells": _chapter("cells"),
 }

@@ -60,6 +60,9 @@ class Retry:
     ``"equal"`` or ``"decorrelated"`` jitter (Brooker 2015, facts.md). ``budget``: a token
     bucket of this many retries, refilled by ``refill`` tokens per successful request; None
     for no budget.
+
+    A retry lands in a later step of the engine: delays shorter than a step all land in the
+    next one, so to see backoff shape a storm, use steps shorter than ``base``.
     """
 
     attempts: int = 1
@@ -157,6 +160,34 @@ class Run:
     def goodput(self) -> np.ndarray:
         """Good responses per second, per step."""
         return self.good / self.step
+
+    def window(self, start: float = 0.0, end: float | None = None) -> np.ndarray:
+        """Booleans over the steps whose start time lies in [start, end) (end None: to the end)."""
+        start = check_number("start", start, low=0.0, allowed="expected a time in seconds, 0 or more")
+        if end is None:
+            return self.times >= start
+        end = check_number("end", end, low=start,
+                           allowed=f"expected a time in seconds from start ({start:g}) on, or None")
+        return (self.times >= start) & (self.times < end)
+
+    def mean_goodput(self, start: float = 0.0, end: float | None = None) -> float:
+        """Good responses per second, averaged over the steps in [start, end); nan if none.
+
+        >>> from labkit.model import Architecture
+        >>> one = Architecture("s").add_component("s", capacity=100)
+        >>> simulate(one, 150, duration=10, arrivals="fluid").mean_goodput(5)
+        100.0
+        """
+        steps = self.window(start, end)
+        return float(self.good[steps].sum() / (steps.sum() * self.step)) if steps.any() else math.nan
+
+    def served_share(self, start: float = 0.0, end: float | None = None) -> dict:
+        """Each cell's share of the requests that ended in [start, end) that were served well:
+        good / (good + failed, shed or timed out); nan for a cell where none ended."""
+        steps = self.window(start, end)
+        good, failed = self.cell_good[steps].sum(axis=0), self.cell_failed[steps].sum(axis=0)
+        return {cell: float(g / (g + f)) if g + f > 0 else math.nan
+                for cell, g, f in zip(self.cells, good, failed)}
 
     def table(self, every: int = 1) -> list[dict]:
         """Tidy rows (time, outcome, requests per second) for altair, one per ``every`` steps."""
@@ -593,7 +624,7 @@ class _Loop:
         good_total = good_by_target.sum()
         self._retry(k, failed, good_total)
         out["good"][k] = good_total
-        out["wasted"][k] = served_total - good_total - errors.sum()
+        out["wasted"][k] = max(0.0, served_total - good_total - errors.sum())  # not -1e-14
         out["errors"][k] = fast_fail.sum() + errors.sum()
         out["shed"][k] = shed.sum()
         out["timed_out"][k] = timed_out.sum()

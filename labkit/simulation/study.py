@@ -28,7 +28,7 @@ class Study(traitlets.HasTraits):
     """What a learner can change; :meth:`run` simulates it.
 
     ``fault``: none, crash (``fault_target``: a component, a region or a deploy wave), spike
-    (``spike_multiple`` x traffic) or blip (lost requests); from ``fault_at`` for
+    (``spike_multiple`` x traffic) or blip (the network loses responses); from ``fault_at`` for
     ``fault_duration`` seconds. ``attempts``/``backoff``: client retries. ``overload``: shed
     or queue. ``failover``: none or health check. ``breaker``: off, per cell (router to cell)
     or one for all (in front of the service). ``fallback``: none, live or idle.
@@ -55,7 +55,7 @@ class Study(traitlets.HasTraits):
         self.settings = dict(settings)
         self.fallback_capacity = fallback_capacity
         self.targets = self.architecture.breakable
-        simulate(self.architecture, self.traffic, duration=duration, **self.settings)  # validates
+        self.run()  # validates the settings now, not at the learner's first click
 
     @traitlets.validate("fault")
     def _fault(self, proposal):
@@ -94,8 +94,15 @@ class Study(traitlets.HasTraits):
     def options(self) -> dict:
         """Keyword arguments for :func:`labkit.simulation.simulate` from the knobs."""
         options = dict(self.settings)
-        options["retry"] = Retry(self.attempts, self.backoff,
-                                 **{k: v for k, v in options.pop("retry_options", {}).items()})
+        retry_options = options.pop("retry_options", {})
+        if not isinstance(retry_options, dict):
+            raise fail("retry_options", retry_options, "expected a dict of Retry settings, "
+                       "e.g. {'base': 1.0, 'cap': 20.0}")
+        try:
+            options["retry"] = Retry(self.attempts, self.backoff, **retry_options)
+        except TypeError as exc:
+            raise fail("retry_options", retry_options, "expected Retry settings: base, cap, "
+                       "budget, refill") from exc
         options["overload"] = self.overload
         options["failover"] = self.failover
         if self.breaker != "off":

@@ -118,3 +118,36 @@ def nines_chart(rows: Sequence[dict], label: str = "architecture", value: str = 
         x=alt.X(f"{value}:Q", title=value),
         tooltip=_tooltips(rows[0]),
     ).properties(title=title, width=width)
+
+
+TOTALS = ("new", "retries", "served", "shed", "timed out", "wasted")
+
+
+def runs_table(runs, *, label: str = "run", title: str = "") -> "Table":
+    """One row per labelled run: its totals (``run.summary()``) as whole numbers with
+    thousands separators, and the success ratio as a percentage.
+
+    >>> from labkit.model import Architecture
+    >>> from labkit.simulation import constant, simulate
+    >>> one = Architecture("s").add_component("s", capacity=100)
+    >>> print(runs_table({"shed": simulate(one, constant(150), duration=10, arrivals="fluid")},
+    ...                  label="overload"))
+    overload  new    retries  served  shed  timed out  wasted  success ratio
+    shed      1,500  0        1,000   500   0          0       66.7%
+    """
+    from collections.abc import Mapping
+
+    from ..simulation import Run
+
+    if not isinstance(runs, Mapping) or not runs or len(runs) > 100:
+        raise fail("runs", runs, "expected a mapping of label to simulate(...) result, "
+                   "1 to 100 of them")
+    check_name("label", label)
+    rows = []
+    for name, run in runs.items():
+        if not isinstance(run, Run):
+            raise fail(f"runs[{name!r}]", run, "expected the result of labkit.simulation.simulate(...)")
+        s = run.summary()
+        rows.append({label: str(name), **{k: f"{round(s[k]):,}" for k in TOTALS},
+                     "success ratio": f"{s['success ratio']:.1%}"})
+    return table(rows, title=title)
