@@ -319,3 +319,27 @@ def test_shared_database_capacity_is_one_database():
     arch._changed()
     run = simulate(arch, constant(1000), duration=10, arrivals="fluid")
     assert run.good.tolist() == [500.0] * 10       # not 4 x 500
+
+
+def test_breakers_redirect_a_dead_cell_or_turn_a_partial_failure_total():
+    # Per router-to-cell link (talk, S13): the dead cell's breaker opens and its customers go
+    # to the live cells. One breaker in front of everything, tripping on aggregate errors
+    # (25 % > its 20 % threshold), rejects every request: a partial failure made total
+    # (facts.md, Brooker 2022).
+    from labkit.breaker import BreakerConfig, hystrix
+    base = dict(duration=200, cell_capacity=400, arrivals="fluid",
+                faults=[crash("cell2-app", at=30, duration=120)])
+    plain = simulate(catalog.cells(4), constant(1000), **base)
+    per_cell = simulate(catalog.cells(4), constant(1000), breaker=hystrix(), **base)
+    aggregate = BreakerConfig(failure_rate_threshold=0.2, sliding_window_type="time",
+                              sliding_window_size=10, minimum_number_of_calls=20,
+                              wait_duration_in_open_state=30,
+                              permitted_number_of_calls_in_half_open_state=10)
+    one_for_all = simulate(catalog.cells(4), constant(1000), breaker=aggregate,
+                           breaker_at="client", **base)
+    assert plain.success_ratio == pytest.approx(1 - 0.25 * 120 / 200)
+    assert per_cell.success_ratio > 0.99 and per_cell.breaker[100].tolist() == [0, 1, 0, 0]
+    assert per_cell.good[100] == pytest.approx(1000.0)
+    assert one_for_all.success_ratio < plain.success_ratio
+    assert one_for_all.good[100] == 0.0 and one_for_all.rejected[100] == pytest.approx(1000.0)
+    assert one_for_all.breaker[100].tolist() == [1]
