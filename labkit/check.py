@@ -190,7 +190,11 @@ class Score:
 
 def load_solutions(path: str | Path) -> dict[str, Any]:
     """Run a solutions file and return its ``ANSWERS`` mapping."""
-    if not isinstance(path, (str, Path)) or not Path(path).is_file():
+    try:
+        exists = isinstance(path, (str, Path)) and Path(path).is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        exists = False
+    if not exists:
         raise fail("solutions", str(path), "expected the path of a solutions .py file, "
                    "e.g. ../workbook/solutions/01_monolith.py, or \"\" for none")
     namespace = runpy.run_path(str(path))

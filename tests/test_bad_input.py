@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import labkit
-from labkit import LabkitError, catalog, retries, sharding
+from labkit import LabkitError, backoff, breaker, catalog, retries, sharding, simulation, views
 from labkit.breakit import BreakItModel, availability_ladder
 from labkit.check import workbook
 from labkit.model import Architecture, Component
@@ -278,6 +278,35 @@ CALLS = [
     ("diagram", diagram, (catalog.monolith(), {"app": "up"}), {}),
     ("availability_ladder", availability_ladder, (catalog.monolith(), 0.97), {}),
     ("curve_chart", curve_chart, ([{"n": 1, "a": 0.9}], "n", "a"), {}),
+    # the simulation layer (issue 7)
+    ("simulate", simulation.simulate, (catalog.cells(2), 100), {
+        "duration": 20, "step": 1.0, "cell_capacity": 80.0, "overload": "queue", "max_queue": 5.0,
+        "timeout": 1.0, "failover": "health check", "detection": 2.0, "seed": 1,
+        "faults": [simulation.crash("cell1-app", 5, 5)]}),
+    ("simulate fallback", simulation.simulate, (catalog.cells(2), 100), {
+        "duration": 10, "fallback": simulation.Fallback(50), "redirect": "fallback",
+        "breaker": breaker.hystrix(), "breaker_at": "cell"}),
+    ("Retry", simulation.Retry, (3, "full", 0.05, 20.0, 10.0, 0.1), {}),
+    ("Fallback", simulation.Fallback, (100.0, "idle", 0.05, 60.0, 0.1, 5.0), {}),
+    ("crash", simulation.crash, ("db", 1.0, 2.0), {}),
+    ("error_rate", simulation.error_rate, ("db", 0.5, 1.0, 2.0), {}),
+    ("added_latency", simulation.added_latency, ("db", 100.0, 1.0, 2.0), {}),
+    ("traffic_spike", simulation.traffic_spike, (2.0, 1.0, 2.0, "*"), {}),
+    ("network_blip", simulation.network_blip, (1.0, 2.0, "*", "responses"), {}),
+    ("poison_request", simulation.poison_request, ("cell1-app", 1.0, 5.0, 60.0), {}),
+    ("constant", simulation.constant, (100.0,), {}),
+    ("spike", simulation.spike, (2.0, 10.0, 5.0, 1.0), {}),
+    ("ramp", simulation.ramp, (1.0, 2.0, 10.0), {}),
+    ("rolling_peak", simulation.rolling_peak, (6.0, 100.0, 60.0, 30.0), {}),
+    ("time_up", simulation.time_up, (catalog.monolith(), 1e5, 600.0, 1), {}),
+    ("sleep_for", backoff.sleep_for, ("full", 2, 0.005, 2.0, 1), {}),
+    ("backoff_delays", backoff.backoff_delays, ("equal", 3, 0.005, 2.0, 1), {}),
+    ("delay_distribution", backoff.delay_distribution, ("full", 1, 0.1, 5.0, 0.1, 60), {}),
+    ("occ_experiment", backoff.occ_experiment, ("full", 10), {"runs": 2, "seed": 1}),
+    ("BreakerConfig", breaker.BreakerConfig, (0.5, "count", 10, 10, 5.0, 2), {}),
+    ("CircuitBreaker", breaker.CircuitBreaker, (breaker.resilience4j(),), {}),
+    ("BreakerBank", breaker.BreakerBank, (breaker.hystrix(), 3), {}),
+    ("simulate_it", views.simulate_it, (catalog.cells(2), 100), {"duration": 20}),
     ("nines_chart", nines_chart, ([{"architecture": "x", "nines": 3.0}],), {}),
 ]
 

@@ -45,6 +45,7 @@ from .traffic import as_traffic
 
 MAX_STEPS = 200_000          # a day at 0.5 s steps; beyond that, use longer steps
 MAX_WORK = 2_000_000_000     # steps x cells x attempts x queue ages: the loop's arithmetic
+MAX_HELD = 20_000_000        # counts kept between steps (160 MB): queues, timeouts, retries
 BACKOFFS = ("none", "exponential", "full", "equal", "decorrelated")
 SHED_WAIT = 0.1              # seconds a request may wait for a server before it is shed
 
@@ -259,7 +260,8 @@ class _Setup:
         self.overload = check_choice("overload", overload, ("shed", "queue"))
         self.max_queue = check_number("max_queue", max_queue, low=0.0, high=3600.0,
                                       allowed="expected seconds of waiting from 0 to 3600")
-        self.timeout = check_positive("timeout", timeout)
+        self.timeout = check_number("timeout", timeout, low=0.0, low_open=True, high=600.0,
+                                    allowed="expected seconds above 0, at most 600")
         if not isinstance(retry, Retry):
             raise fail("retry", retry, "expected a labkit.simulation.Retry(...)")
         self.retry = retry
@@ -287,6 +289,14 @@ class _Setup:
         # outcome does not depend on how finely time is cut into steps.
         wait = SHED_WAIT if self.overload == "shed" else self.max_queue
         self.ages = int(math.floor(wait / self.step + 1e-9)) + 1
+        # Memory: the queue, the timeouts still to come and the retries still due, per cell
+        # and attempt; and time: every step works through the queue.
+        held = self.targets * retry.attempts * (self.ages + self.timeout / self.step
+                                                + retry.cap / self.step + 4)
+        if held > MAX_HELD:
+            raise fail("step", self.step, f"this run would hold {held:.2g} counts at once; "
+                       f"expected at most {MAX_HELD:.0e} (a longer step, fewer cells or "
+                       "attempts, a shorter queue, timeout or backoff cap)")
         work = self.steps * self.targets * retry.attempts * self.ages
         if work > MAX_WORK:
             raise fail("duration", duration, f"this run would take {work:.2g} cell-steps of "

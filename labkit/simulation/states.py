@@ -221,7 +221,9 @@ def time_up(arch: Architecture, duration: float, step: float = 60.0, seed: int =
     from ..analysis import Estimate
     from ..errors import check_count, check_number
 
-    arch_ok = arch.validate()
+    from ..model import as_architecture
+
+    arch_ok = as_architecture(arch)
     step = check_number("step", step, low=1e-3, high=1e7, allowed="expected seconds per step")
     duration = check_number("duration", duration, low=step, high=1e12,
                             allowed="expected a run of at least one step")

@@ -21,8 +21,9 @@ import html
 import altair as alt
 import ipywidgets as widgets
 
+from ..errors import check_number
 from ..formulas import format_percent
-from ..simulation.engine import BACKOFFS
+from ..simulation.engine import BACKOFFS, MAX_STEPS
 from ..simulation.study import BREAKERS, FALLBACKS, FAULTS, Study
 from .timeline import timeline_chart, timeline_spec, timeline_template
 
@@ -117,5 +118,8 @@ class SimulationPanel(widgets.VBox):
 def simulate_it(arch, traffic, *, duration: float = 600.0, title: str = "",
                 fallback_capacity: float | None = None, **settings) -> SimulationPanel:
     """A simulation panel for ``arch`` under ``traffic``; ``settings`` go to ``simulate``."""
+    # The fault sliders move in whole seconds inside the run, so a panel needs at least two.
+    check_number("duration", duration, low=2.0, high=float(MAX_STEPS),
+                 allowed=f"expected seconds from 2 to {MAX_STEPS:,} for a panel")
     return SimulationPanel(Study(arch, traffic, duration=duration,
                                  fallback_capacity=fallback_capacity, **settings), title)
