@@ -298,6 +298,10 @@ CALLS = [
     ("spike", simulation.spike, (2.0, 10.0, 5.0, 1.0), {}),
     ("ramp", simulation.ramp, (1.0, 2.0, 10.0), {}),
     ("rolling_peak", simulation.rolling_peak, (6.0, 100.0, 60.0, 30.0), {}),
+    ("simulate_stack", simulation.simulate_stack, (100,), {
+        "duration": 10, "layers": 3, "retry": simulation.Retry(3), "retrying": "every layer",
+        "capacity": 500.0, "step": 0.5, "faults": [simulation.crash("layer3", 2, 3)],
+        "arrivals": "poisson", "seed": 1}),
     ("time_up", simulation.time_up, (catalog.monolith(), 1e5, 600.0, 1), {}),
     ("sleep_for", backoff.sleep_for, ("full", 2, 0.005, 2.0, 1), {}),
     ("backoff_delays", backoff.backoff_delays, ("equal", 3, 0.005, 2.0, 1), {}),

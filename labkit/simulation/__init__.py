@@ -11,6 +11,7 @@
 """
 
 from .engine import Fallback, Retry, Run, simulate
+from .layers import simulate_stack
 from .faults import (Fault, added_latency, bad_deploy, crash, error_rate, network_blip,
                      poison_request, region_outage, traffic_spike, zone_outage)
 from .states import time_up
@@ -18,4 +19,4 @@ from .traffic import Traffic, constant, ramp, rolling_peak, spike
 
 __all__ = ["Fallback", "Fault", "Retry", "Run", "Traffic", "added_latency", "bad_deploy",
            "constant", "crash", "error_rate", "network_blip", "poison_request", "ramp",
-           "region_outage", "rolling_peak", "simulate", "spike", "time_up", "traffic_spike", "zone_outage"]
+           "region_outage", "rolling_peak", "simulate", "simulate_stack", "spike", "time_up", "traffic_spike", "zone_outage"]

@@ -115,6 +115,29 @@ class Fallback:
         check_number("latency_ms", self.latency_ms, low=0.0, high=1e6, allowed="expected milliseconds, 0 or more")
 
 
+def retry_horizon(retry: Retry, step: float) -> int:
+    """Steps ahead a retry can land: past the backoff cap, plus the step it failed in."""
+    longest = retry.cap if retry.backoff != "none" else 0.0
+    return max(2, int(math.ceil(longest / step)) + 2)
+
+
+def retry_delays(retry: Retry, step: float, horizon: int) -> np.ndarray:
+    """pmf[a, j]: the chance a request failing on attempt ``a`` is retried ``j + 1`` steps later.
+
+    Even a retry "at once" lands in the next step: a step is the engine's unit of time.
+    """
+    from ..backoff import delay_distribution
+    pmf = np.zeros((max(1, retry.attempts), horizon))
+    for a in range(retry.attempts):
+        if retry.backoff == "none":
+            pmf[a, 0] = 1.0
+            continue
+        # The retry after failed attempt a is the (a+1)-th retry: backoff exponent a.
+        p = np.asarray(delay_distribution(retry.backoff, a, retry.base, retry.cap, step, horizon - 1))
+        pmf[a, : len(p)] = p
+    return pmf / pmf.sum(axis=1, keepdims=True)
+
+
 # ------------------------------------------------------------------------------ results
 
 
@@ -387,9 +410,9 @@ class _Loop:
         n, T, A, G = len(s.cells), s.targets, s.retry.attempts, s.ages
         self.n, self.T, self.A, self.G = n, T, A, G
         self.queue = np.zeros((T, A, G))
-        self.horizon = self._horizon()
+        self.horizon = retry_horizon(s.retry, s.step)
         self.due = np.zeros((self.horizon, T, A))
-        self.pmf = self._retry_pmfs()
+        self.pmf = retry_delays(s.retry, s.step, self.horizon)
         # A client gives up at the end of the step in which its request reaches this age
         # unanswered; answers that will come too late, and lost ones, wait in `late` until then.
         self.timeout_age = max(0, int(round(s.timeout / s.step)) - 1)
@@ -429,25 +452,6 @@ class _Loop:
         self.dynamic_routing = (s.failover != "none" or self.bank is not None
                                 or (s.fallback is not None and s.fallback.mode == "live"))
         self.uniform_latency = bool(np.all(self.latency == self.latency[:1, :1]))
-
-    def _horizon(self) -> int:
-        r, step = self.s.retry, self.s.step
-        longest = r.cap if r.backoff != "none" else 0.0
-        return max(2, int(math.ceil(longest / step)) + 2)
-
-    def _retry_pmfs(self) -> np.ndarray:
-        """pmf[a, j]: chance a request failing on attempt ``a`` retries ``j + 1`` steps later."""
-        r, s = self.s.retry, self.s
-        pmf = np.zeros((max(1, r.attempts), self.horizon))
-        for a in range(r.attempts):
-            if r.backoff == "none":
-                pmf[a, 0] = 1.0
-                continue
-            from ..backoff import delay_distribution
-            # The retry after failed attempt a is the (a+1)-th retry: backoff exponent a.
-            p = np.asarray(delay_distribution(r.backoff, a, r.base, r.cap, s.step, self.horizon - 1))
-            pmf[a, : len(p)] = p
-        return pmf / pmf.sum(axis=1, keepdims=True)
 
     # -- one step at a time -----------------------------------------------------------------
 

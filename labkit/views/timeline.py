@@ -23,6 +23,7 @@ from ..errors import check_count, check_flag, check_text, fail
 OUTCOME_COLOURS = {"offered": "#5b6770", "served": "#2e9e5b", "failed": "#c0392b",
                    "shed": "#e3a21a", "timed out": "#8e44ad", "wasted": "#95a5a6"}
 MAX_POINTS = 1_500  # points per series drawn; longer runs are thinned evenly
+STACK_POINTS = 250
 
 
 def _every(run) -> int:
@@ -169,3 +170,29 @@ def _progress_bar(label: str, total: int):
                               layout=widgets.Layout(width="420px"))
     display(bar)
     return bar
+
+
+def stack_chart(run, *, title: str = "", width: int = 560, height: int = 260) -> alt.Chart:
+    """Calls per second reaching each layer of a call stack over time (a
+    :func:`labkit.simulation.simulate_stack` run), on a log scale: one line per layer, the
+    client's new requests dashed.
+
+    >>> from labkit.simulation import constant, crash, simulate_stack
+    >>> run = simulate_stack(constant(10), layers=3, duration=30, faults=[crash("layer3", 5, 10)])
+    >>> stack_chart(run).to_dict()["encoding"]["y"]["scale"]
+    {'type': 'log'}
+    """
+    check_text("title", title)
+    width, height = check_count("width", width, low=100, high=2000), check_count("height", height, low=80, high=2000)
+    # A log scale has no zero: a stretch in which nobody calls a layer is left as a gap.
+    # Few points per line: altair validates every row, and a step line needs no more.
+    rows = [r for r in run.table(every=max(1, math.ceil(len(run.times) / STACK_POINTS)))
+            if r["calls per s"] > 0]
+    order = ["client (new requests)"] + list(run.layers)
+    return alt.Chart(alt.Data(values=rows)).mark_line(strokeWidth=2, interpolate="step-after").encode(
+        x=alt.X("time:Q", title="time (s)"),
+        y=alt.Y("calls per s:Q", title="calls per second", scale=alt.Scale(type="log")),
+        color=alt.Color("layer:N", sort=order, title="calls reaching"),
+        strokeDash=alt.condition(alt.datum.layer == order[0], alt.value([5, 3]), alt.value([1, 0])),
+        tooltip=["time:Q", "layer:N", alt.Tooltip("calls per s:Q", format=",.0f")],
+    ).properties(title=title, width=width, height=height)
