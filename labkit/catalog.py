@@ -11,12 +11,14 @@ say so.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import check_count, check_flag, check_names, check_population, check_probability, fail
+from .errors import (check_count, check_flag, check_names, check_number, check_population,
+                     check_probability, fail)
 from .layout import positions
 from .model import MAX_COMPONENTS, Architecture
 from .sharding import (all_shards, cell_for, customers_per_cell, shard_count, shard_for,
@@ -150,7 +152,8 @@ def cells(n_cells: int = 4, tiers: Sequence[str] = ("web", "app", "db"), *, regi
           tier_availability: float = 0.999, router_availability: float = 0.99999,
           region_availability: float = 0.9999, shared_database: bool = False,
           deploy_waves: int = 0, deploy_availability: float = 0.9999,
-          customers: Sequence[Any] | None = None, seed: int = 0) -> Architecture:
+          customers: Sequence[Any] | None = None, seed: int = 0,
+          tier_capacity: float = math.inf) -> Architecture:
     """``n_cells`` identical cells behind a thin, stateless, hash-based router (talk, S6-S8).
 
     Each cell is a full copy of the stack (``tiers``) serving its own customers; a customer's
@@ -161,7 +164,8 @@ def cells(n_cells: int = 4, tiers: Sequence[str] = ("web", "app", "db"), *, regi
     (consecutive cells): a bad build is a failure domain of its wave's cells only.
     ``customers``: route this population with the router's hash (seeded by ``seed``) to set
     each cell's share (default: equal shares). The "poison tenant" scenario crashes the cell
-    the same router sends customer-000042 to.
+    the same router sends customer-000042 to. ``tier_capacity``: requests per second each
+    tier of a cell can serve (for the simulation; unlimited by default).
     """
     n_cells = check_count("n_cells", n_cells, low=1, high=512)
     regions = check_count("regions", regions, low=1, high=64)
@@ -175,6 +179,9 @@ def cells(n_cells: int = 4, tiers: Sequence[str] = ("web", "app", "db"), *, regi
     shared_database = check_flag("shared_database", shared_database)
     deploy_waves = check_count("deploy_waves", deploy_waves, low=0, high=n_cells)
     seed = check_count("seed", seed, low=0, high=2**63)
+    if not (isinstance(tier_capacity, float) and tier_capacity == math.inf):
+        tier_capacity = check_number("tier_capacity", tier_capacity, low=0.0, low_open=True,
+                                     allowed="expected requests per second above 0 (math.inf: unlimited)")
     if customers is not None:
         customers = check_population("customers", customers)
         if not customers:
@@ -194,7 +201,8 @@ def cells(n_cells: int = 4, tiers: Sequence[str] = ("web", "app", "db"), *, regi
         names = [f"cell{c + 1}-{tier}" for tier in tiers]
         for depth, (name, tier) in enumerate(zip(names, tiers)):
             arch.add_component(name, tier_availability, kind="database" if tier == "db" else "service",
-                               pos=(c, depth + 1), description=f"cell {c + 1}'s {tier} tier")
+                               pos=(c, depth + 1), description=f"cell {c + 1}'s {tier} tier",
+                               capacity=tier_capacity)
         for upper, lower in zip(names, names[1:]):
             arch.add_dependency(upper, lower)
         # Soft: a dead cell must not fail the router, only the customers routed to that cell.
@@ -256,6 +264,74 @@ def ring_sized(regions: int = 8, cells_per_region: int = 4, tiers: int = 5) -> A
         raise fail("cells_per_region", cells_per_region, f"expected regions x cells_per_region "
                    f"<= 512 (regions={regions})")
     return cells(regions * cells_per_region, RING_TIERS[:tiers], regions=regions)
+
+
+RING_PEAK = 300_000          # req/s across 8 regions (talk, S14, as reported)
+RING_HALLOWEEN = 6           # Halloween: more than six times typical usage (facts.md)
+
+
+def ring(regions: int = 8, cells_per_region: int = 4, *, tiers: Sequence[str] = ("edge", "api", "store"),
+         cell_capacity: float = 12_000.0, tier_availability: float = 0.9995,
+         region_availability: float = 0.9999, router_availability: float = 0.99999,
+         deploy_waves: int = 4, clips_per_request: float = 0.05, transcode_capacity: float = 600.0,
+         transcode_deadline: float = 300.0, notifications_per_request: float = 0.1,
+         notify_capacity: float = 1_500.0, notify_deadline: float = 10.0) -> Architecture:
+    """Ring, as this lab models it: cells in ``regions`` regions, event-driven.
+
+    From the talk: Ring is event-driven (S9), transcodes video and sends real-time
+    notifications at large events such as Halloween (S10), runs in cells whose survivors
+    share a failing cell's load (S11), and is deployed in 8 regions (S14). Everything else
+    here is **our teaching model**, and every number an assumption: three tiers per cell
+    behind a hash-based cell router; each region a failure domain; deployments in waves of
+    consecutive cells; and in each cell two consumers fed through queues, ``transcode``
+    (video clips) and ``notify`` (doorbell and motion alerts). A request never waits for
+    them: a slow or dead consumer delays its work, which is late once it has waited its
+    deadline (``Architecture.add_queue``). ``cell_capacity`` (req/s per cell) is sized so
+    that at a 300,000 req/s peak (``RING_PEAK``) the other cells absorb a lost region:
+    300,000 / 28 < 12,000. The fallback cell and breakers are settings of the simulation
+    (``Fallback``, ``BreakerConfig``), not parts of the architecture.
+
+    >>> arch = ring()
+    >>> len(arch.customer_shares), len(arch.queues())
+    (32, 64)
+    >>> arch.queues()[0]
+    ('cell1-api', 'cell1-transcode', 300.0, 0.05)
+    """
+    regions = check_count("regions", regions, low=1, high=64)
+    cells_per_region = check_count("cells_per_region", cells_per_region, low=1, high=64)
+    if regions * cells_per_region > 512:
+        raise fail("cells_per_region", cells_per_region, f"expected regions x cells_per_region "
+                   f"<= 512 (regions={regions})")
+    tiers = check_names("tiers", tiers)
+    if len(tiers) < 2:
+        raise fail("tiers", tiers, "expected at least 2 tiers: the second produces the queued work")
+    numbers = {"clips_per_request": clips_per_request, "transcode_capacity": transcode_capacity,
+               "transcode_deadline": transcode_deadline,
+               "notifications_per_request": notifications_per_request,
+               "notify_capacity": notify_capacity, "notify_deadline": notify_deadline}
+    for name, value in numbers.items():
+        check_number(name, value, low=0.0, low_open=True, high=1e9,
+                     allowed="expected a number above 0")
+    n = regions * cells_per_region
+    arch = cells(n, tiers, regions=regions, tier_availability=tier_availability,
+                 router_availability=router_availability, region_availability=region_availability,
+                 deploy_waves=min(check_count("deploy_waves", deploy_waves, low=0, high=n), n),
+                 tier_capacity=cell_capacity)
+    arch.name, arch.description = f"Ring ({regions} regions x {cells_per_region} cells)", \
+        "event-driven cells: requests queue work for transcoding and notifications"
+    producer = tiers[1]
+    consumers = (("transcode", transcode_capacity, transcode_deadline, clips_per_request),
+                 ("notify", notify_capacity, notify_deadline, notifications_per_request))
+    for c in range(n):
+        for j, (job, capacity, deadline, per) in enumerate(consumers):
+            name = f"cell{c + 1}-{job}"
+            arch.add_component(name, tier_availability, kind="service", capacity=capacity,
+                               pos=(c, len(tiers) + 3 + j), description=f"cell {c + 1}'s {job} "
+                               "workers, fed by a queue")
+            if regions > 1:
+                arch.add_dependency(name, f"region{c * regions // n + 1}")
+            arch.add_queue(f"cell{c + 1}-{producer}", name, deadline=deadline, per_request=per)
+    return arch
 
 
 def _shard_name(members: Sequence[int]) -> str:

@@ -212,6 +212,39 @@ class Architecture:
             self.graph.add_edge(caller, callee, kind=kind)
         return self._changed()
 
+    def add_queue(self, producer: str, consumer: str, *, deadline: float,
+                  per_request: float = 1.0) -> "Architecture":
+        """``producer`` hands work to ``consumer`` through a queue (event-driven design).
+
+        The request that produced the work does not wait for it: for availability the
+        queue is a soft dependency, so a slow or dead consumer never fails a request. Its
+        work waits in the queue instead, and is late once it has waited ``deadline``
+        seconds. ``per_request``: work items each served request puts on the queue. The
+        simulation drains the queue at the consumer's ``capacity`` (items per second).
+
+        >>> a = Architecture("a").add_component("api").add_component("transcode", capacity=50)
+        >>> a.add_queue("api", "transcode", deadline=300, per_request=0.1).queues()
+        [('api', 'transcode', 300.0, 0.1)]
+        """
+        self._require_component("producer", producer)
+        self._require_component("consumer", consumer)
+        deadline = check_number("deadline", deadline, low=0.0, low_open=True, high=86_400.0,
+                                allowed="expected seconds above 0, at most a day (86,400)")
+        per_request = check_number("per_request", per_request, low=0.0, low_open=True, high=1e6,
+                                   allowed="expected work items per request above 0")
+        for role, name in (("producer", producer), ("consumer", consumer)):
+            if self.component(name).kind == "group":
+                raise fail(role, name, "a replica group only has members; queue to or from one")
+        self._check_new_edge(producer, consumer)
+        self.graph.add_edge(producer, consumer, kind="soft", queue=True, deadline=deadline,
+                            per_request=per_request)
+        return self._changed()
+
+    def queues(self) -> list[tuple[str, str, float, float]]:
+        """(producer, consumer, deadline in seconds, work items per request) for every queue."""
+        return [(a, b, data["deadline"], data["per_request"])
+                for a, b, data in self.graph.edges(data=True) if data.get("queue")]
+
     def add_group(self, name: str, members: Iterable[str], k: int = 1, *, description: str = "",
                   pos: tuple[float, float] | None = None) -> "Architecture":
         """Replicas: the group works when at least ``k`` of ``members`` work.

@@ -298,6 +298,13 @@ CALLS = [
     ("spike", simulation.spike, (2.0, 10.0, 5.0, 1.0), {}),
     ("ramp", simulation.ramp, (1.0, 2.0, 10.0), {}),
     ("rolling_peak", simulation.rolling_peak, (6.0, 100.0, 60.0, 30.0), {}),
+    ("ring", catalog.ring, (2, 2), {
+        "tiers": ("edge", "api"), "cell_capacity": 1000.0, "tier_availability": 0.999,
+        "region_availability": 0.9999, "router_availability": 0.99999, "deploy_waves": 2,
+        "clips_per_request": 0.1, "transcode_capacity": 50.0, "transcode_deadline": 60.0,
+        "notifications_per_request": 0.1, "notify_capacity": 100.0, "notify_deadline": 5.0}),
+    ("simulate ring", simulation.simulate, (catalog.ring(2, 2), 1000), {
+        "duration": 20, "faults": [simulation.crash("cell1-transcode", 2, 10)]}),
     ("simulate_stack", simulation.simulate_stack, (100,), {
         "duration": 10, "layers": 3, "retry": simulation.Retry(3), "retrying": "every layer",
         "capacity": 500.0, "step": 0.5, "faults": [simulation.crash("layer3", 2, 3)],
@@ -401,6 +408,7 @@ BUILDERS = [
     ("add_feature", ("f", ["app"], "d"), {}),
     ("set_partitions", ({"buy": 1.0},), {}),
     ("add_scenario", ("s", ["db"], "d"), {}),
+    ("add_queue", ("app", "db"), {"deadline": 30.0, "per_request": 0.5}),
     ("with_availability", ({"db": 0.5},), {}),
     ("dependencies", ("app", "hard"), {}),
     ("feature", ("buy",), {}),

@@ -31,13 +31,14 @@ True
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import check_choice, check_count, check_flag, check_number, check_positive, fail
 from ..model import Architecture, as_architecture
 from .faults import Fault, check_faults
+from ..structure import component_works
 from .states import (_window, affected, base_latency, capacity_over_time, check_cells, closure,
                      error_shares, per_feature, shared_capacity, up_timelines,
                      works_over_time)
@@ -169,6 +170,14 @@ class Run:
     cell_up: np.ndarray
     breaker: np.ndarray          # 0 closed, 1 open, 2 half-open; per cell (router -> cell link)
     capacity: np.ndarray
+    # Event-driven work (Architecture.add_queue), per step and queue ("producer -> consumer"):
+    # items added, done, late (waited past the deadline), waiting, and the oldest one's age (s).
+    queues: list = field(default_factory=list)
+    work_added: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    work_done: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    work_late: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    backlog: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    backlog_age: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def offered(self) -> np.ndarray:
@@ -225,13 +234,25 @@ class Run:
                              "requests per second": float(values[i] / self.step)})
         return rows
 
+    def on_time_share(self, start: float = 0.0, end: float | None = None) -> float:
+        """Share of the queued work finished in [start, end) that was done before its
+        deadline (1.0 when no work finished; nan without queues)."""
+        if not self.queues:
+            return math.nan
+        steps = self.window(start, end)
+        done, late = float(self.work_done[steps].sum()), float(self.work_late[steps].sum())
+        return done / (done + late) if done + late > 0 else 1.0
+
     def summary(self) -> dict:
         """Totals over the run, as plain numbers."""
         return {"new": float(self.new.sum()), "retries": float(self.retries.sum()),
                 "served": float(self.good.sum()), "errors": float(self.errors.sum()),
                 "shed": float(self.shed.sum()), "timed out": float(self.timed_out.sum()),
                 "wasted": float(self.wasted.sum()), "rejected": float(self.rejected.sum()),
-                "gave up": float(self.gave_up.sum()), "success ratio": self.success_ratio}
+                "gave up": float(self.gave_up.sum()), "success ratio": self.success_ratio,
+                **({"work late": float(self.work_late.sum()),
+                    "oldest backlog (s)": float(self.backlog_age.max(initial=0.0))}
+                   if self.queues else {})}
 
 
 # ------------------------------------------------------------------------------ engine
@@ -353,6 +374,27 @@ class _Setup:
         self.new_rate = self.traffic.rates(self.times, regions) * shares[None, :] * spikes
         self.shares = shares
         self.poisons = [self._poison_targets(f) for f in self.faults if f.kind == "poison"]
+        self._queues(up)
+
+    def _queues(self, up: np.ndarray) -> None:
+        """Event-driven work: which cells feed each queue, and what its consumer can do."""
+        arch, cells = self.arch, self.cells
+        queues = arch.queues()
+        self.queue_names = [f"{p} -> {c}" for p, c, _, _ in queues]
+        if not queues:
+            return
+        needs = [set().union(*(closure(arch, r) for r in arch.feature(f).requires)) for f in cells]
+        # Work per good response of each cell, per queue: the cells whose requests reach the
+        # producer (normally one: the cell the producer belongs to).
+        self.work_per_good = np.array([[per if p in needs[j] else 0.0 for j in range(len(cells))]
+                                       for p, _, _, per in queues])
+        works = component_works(arch, up, arch.breakable)
+        self.consumer_rate = np.stack([np.where(works[c], float(arch.component(c).capacity), 0.0)
+                                       for _, c, _, _ in queues], axis=1)     # (steps, Q)
+        self.deadline_ages = np.array([int(math.ceil(d / self.step - 1e-9)) for _, _, d, _ in queues])
+        if len(queues) * (int(self.deadline_ages.max()) + 1) > MAX_HELD:
+            raise fail("step", self.step, "the queues' deadlines hold too many steps of work; "
+                       "expected a longer step or shorter deadlines")
 
     def _regions(self) -> np.ndarray:
         # A cell's region: the index of the first "region"/"domain" component it depends on
@@ -423,6 +465,9 @@ class _Loop:
         self.poison_next = [f.at for f, _ in s.poisons]
         self.fallback_since = math.inf
         self.fallback_broken = False
+        if s.queue_names:
+            self.backlog = np.zeros((len(s.queue_names), int(s.deadline_ages.max()) + 1))
+            self.work_depth = 1
         self.bank = None
         if s.breaker is not None:
             from ..breaker import BreakerBank
@@ -469,13 +514,62 @@ class _Loop:
         else:
             new_counts = s.new_rate * s.step
         out["new"][:] = new_counts.sum(axis=1)
+        Q = len(s.queue_names)
+        self.work = {name: np.zeros((steps, Q)) for name in ("added", "done", "late", "backlog", "age")}
         for k in range(steps):
             self._step(k, new_counts[k])
+            if Q:
+                self._work(k, self.cell_good[k, :self.n])
+        w = self.work
         return Run(s.times, s.step, s.cells + (["fallback"] if s.fallback else []),
                    out["new"], out["retries"], out["good"], out["errors"], out["shed"],
                    out["timed_out"], out["wasted"], out["rejected"], out["gave_up"], out["queued"],
                    out["latency_p50"], out["latency_p99"], self.cell_good, self.cell_failed,
-                   self.cell_up, self.breaker_state, self.cap)
+                   self.cell_up, self.breaker_state, self.cap, list(s.queue_names),
+                   w["added"], w["done"], w["late"], w["backlog"], w["age"])
+
+    def _work(self, k: int, good: np.ndarray) -> None:
+        """Event-driven work: good responses add items to their cell's queues; consumers do
+        the oldest first, at their capacity; an item that has waited its deadline is late
+        (dropped: a notification after the fact is no notification)."""
+        s, w = self.s, self.work
+        # Only the first `depth` ages can hold work: while consumers keep up that is one
+        # column, and a step costs next to nothing.
+        depth = self.work_depth
+        B = self.backlog[:, :depth]
+        added = s.work_per_good @ good
+        B[:, 0] += added
+        w["added"][k] = added
+        if depth > s.deadline_ages.min():
+            rows = np.flatnonzero(s.deadline_ages < depth)
+            w["late"][k, rows] = B[rows, s.deadline_ages[rows]]
+            B[rows, s.deadline_ages[rows]] = 0.0
+        budget = s.consumer_rate[k] * s.step
+        total = B.sum(axis=1)
+        if (total <= budget).all():          # consumers keep up: the usual case
+            w["done"][k] = total
+            B[:] = 0.0
+            self.work_depth = 1
+            return
+        oldest_first = B[:, ::-1]
+        before = np.cumsum(oldest_first, axis=1) - oldest_first
+        done_rev = np.clip(budget[:, None] - before, 0.0, oldest_first)
+        B -= done_rev[:, ::-1]
+        np.maximum(B, 0.0, out=B)
+        w["done"][k] = done_rev.sum(axis=1)
+        waiting = B > 1e-9
+        w["backlog"][k] = B.sum(axis=1)
+        oldest = np.where(waiting.any(axis=1), depth - 1 - np.argmax(waiting[:, ::-1], axis=1), -1)
+        w["age"][k] = np.maximum(oldest, 0) * s.step
+        # A step older: shift the ages in use, one more column next step.
+        last = int(oldest.max())
+        if last >= 0:
+            keep = min(last + 1, self.backlog.shape[1] - 1)
+            self.backlog[:, 1:keep + 1] = self.backlog[:, :keep].copy()
+            self.backlog[:, 0] = 0.0
+            self.work_depth = keep + 1
+        else:
+            self.work_depth = 1
 
     def _alive(self, k: int) -> np.ndarray:
         s, t = self.s, k * self.s.step
