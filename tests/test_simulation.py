@@ -343,3 +343,38 @@ def test_breakers_redirect_a_dead_cell_or_turn_a_partial_failure_total():
     assert one_for_all.success_ratio < plain.success_ratio
     assert one_for_all.good[100] == 0.0 and one_for_all.rejected[100] == pytest.approx(1000.0)
     assert one_for_all.breaker[100].tolist() == [1]
+
+
+def test_the_fast_path_for_quiet_steps_changes_no_number(monkeypatch):
+    """Steps with nothing queued and room for everything skip the queue arithmetic; the same
+    runs with that shortcut switched off must give identical results."""
+    import labkit.simulation.engine as engine
+    from labkit.breaker import BreakerConfig
+    from labkit.catalog import cells, ring
+    runs = [
+        (cells(4), constant(1000), dict(duration=300, cell_capacity=300, overload="queue",
+                                        retry=Retry(3, "full"), failover="health check",
+                                        faults=[crash("cell2-app", 50, 60)])),
+        (cells(4), constant(1000) * spike(2, 60, 60), dict(
+            duration=300, cell_capacity=400, overload="queue", max_queue=10, timeout=5,
+            retry=Retry(3), faults=[added_latency("cell1-app", 300, 30, 30), network_blip(100, 10)])),
+        (cells(4), constant(1000), dict(  # not overloaded: a blip and a too-slow cell
+            duration=200, cell_capacity=400, overload="queue", timeout=1, retry=Retry(2),
+            faults=[network_blip(50, 10), added_latency("cell1-app", 2000, 100, 20)])),
+        (ring(2, 2), constant(20000), dict(duration=300, overload="queue", retry=Retry(2),
+                                           breaker=BreakerConfig(0.5),
+                                           faults=[error_rate("cell1-api", 0.6, 50, 100)])),
+    ]
+    fast = [simulate(a, t, seed=3, **kw) for a, t, kw in runs]
+    original = engine._Loop._precompute
+
+    def never_quiet(self):
+        original(self)
+        self.quiet[:] = False
+
+    monkeypatch.setattr(engine._Loop, "_precompute", never_quiet)
+    slow = [simulate(a, t, seed=3, **kw) for a, t, kw in runs]
+    for f, s in zip(fast, slow):
+        for name in ("good", "errors", "shed", "timed_out", "wasted", "gave_up", "queued",
+                     "retries", "latency_p50", "latency_p99", "cell_good", "cell_failed", "breaker"):
+            np.testing.assert_array_equal(getattr(f, name), getattr(s, name), err_msg=name)

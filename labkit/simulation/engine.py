@@ -497,6 +497,9 @@ class _Loop:
         self.dynamic_routing = (s.failover != "none" or self.bank is not None
                                 or (s.fallback is not None and s.fallback.mode == "live"))
         self.uniform_latency = bool(np.all(self.latency == self.latency[:1, :1]))
+        # Steps in which a request served on arrival is answered in time everywhere.
+        self.quiet = (self.last_good >= 0).all(axis=1) & ~self.lost_responses.any(axis=1)
+        self.queue_empty = True
 
     # -- one step at a time -----------------------------------------------------------------
 
@@ -679,6 +682,12 @@ class _Loop:
             self._time_out_later(k, vanished, self.timeout_age)
         # -- capacity: serve oldest first ----------------------------------------------
         q = self.queue
+        if (self.G > 1 and self.queue_empty and not len(s.shared_users) and self.quiet[k]
+                and (arriving.sum(axis=1) <= cap * dt).all()):
+            # Nothing waiting and room for everything: all is served at once, in time.
+            self._outcomes(k, arriving, arriving, arriving.sum(), fast_fail, vanished,
+                           np.zeros_like(arriving), np.zeros_like(arriving), None, None)
+            return
         q[:, :, 0] += arriving
         if len(s.shared_users):
             cap[:n] = self._share_capacity(k, q, cap[:n])
@@ -707,8 +716,6 @@ class _Loop:
             for age in np.flatnonzero(waiting.any(axis=0)):
                 self._time_out_later(k, served[:, :, age] * waiting[:, age, None],
                                      self.timeout_age - age)
-        errors = served_good * self.errors_share[k][:, None]
-        served_good = served_good - errors
         # The oldest unserved requests are dropped: shed (the client hears at once) if the
         # client is still waiting, silently if it already gave up.
         oldest = self.G - 1
@@ -723,8 +730,20 @@ class _Loop:
         if self.G > 1:
             q[:, :, 1:] = q[:, :, :-1]
             q[:, :, 0] = 0.0
+            self.queue_empty = not q.any()
+        self._outcomes(k, arriving, served_good, served_total, fast_fail, vanished,
+                       shed, timed_out, served, good_mask)
+
+    def _outcomes(self, k, arriving, served_good, served_total, fast_fail, vanished, shed,
+                  timed_out, served, good_mask) -> None:
+        """Count this step's outcomes, schedule retries and feed the breakers. ``served_good``:
+        served in time (errors not yet taken out); ``served``/``good_mask`` None when every
+        request was served on arrival."""
+        s, n, out, t = self.s, self.n, self.out, k * self.s.step
+        errors = served_good * self.errors_share[k][:, None]
+        served_good = served_good - errors
         slot = k % len(self.late)
-        timed_out += self.late[slot]
+        timed_out = timed_out + self.late[slot]
         self.late[slot] = 0.0
         # -- outcomes and retries --------------------------------------------------------
         failed = fast_fail + errors + shed + timed_out       # (T, A): each may be retried
@@ -736,11 +755,14 @@ class _Loop:
         out["errors"][k] = fast_fail.sum() + errors.sum()
         out["shed"][k] = shed.sum()
         out["timed_out"][k] = timed_out.sum()
-        out["queued"][k] = q.sum() if self.G > 1 else 0.0
+        out["queued"][k] = 0.0 if self.G == 1 or self.queue_empty else self.queue.sum()
         self.cell_good[k] = good_by_target
         failed_by_target = failed.sum(axis=1)
         self.cell_failed[k] = failed_by_target
-        self._latency(k, served, good_mask)
+        if served is None:
+            self._latency_on_arrival(k, good_by_target)
+        else:
+            self._latency(k, served, good_mask)
         if self.bank is not None:
             calls = (arriving + fast_fail + vanished).sum(axis=1)[:n]
             fails = np.minimum(failed_by_target[:n], calls)  # this step's calls that failed
@@ -782,6 +804,21 @@ class _Loop:
         positions = (k + 1 + self.slots) % self.horizon
         for a in range(A - 1):
             self.due[positions, :, a + 1] += np.outer(self.pmf[a, : self.horizon - 1], retries[:, a])
+
+    def _latency_on_arrival(self, k: int, good: np.ndarray) -> None:
+        """Percentiles when every good response waited no queue: each target's own latency."""
+        out, total = self.out, good.sum()
+        if total <= 0:
+            out["latency_p50"][k] = out["latency_p99"][k] = math.nan
+            return
+        if self.uniform_latency:
+            out["latency_p50"][k] = out["latency_p99"][k] = self.latency[k, 0] * 1000.0
+            return
+        order = np.argsort(self.latency[k], kind="stable")
+        cum = np.cumsum(good[order]) / total
+        values = self.latency[k][order]
+        out["latency_p50"][k] = values[np.searchsorted(cum, 0.5)] * 1000.0
+        out["latency_p99"][k] = values[min(len(cum) - 1, np.searchsorted(cum, 0.99))] * 1000.0
 
     def _latency(self, k: int, served: np.ndarray, good_mask: np.ndarray) -> None:
         out = self.out
