@@ -468,6 +468,7 @@ class _Loop:
         if s.queue_names:
             self.backlog = np.zeros((len(s.queue_names), int(s.deadline_ages.max()) + 1))
             self.work_depth = 1
+            self.work_behind = np.zeros(0, dtype=int)
         self.bank = None
         if s.breaker is not None:
             from ..breaker import BreakerBank
@@ -535,44 +536,51 @@ class _Loop:
         """Event-driven work: good responses add items to their cell's queues; consumers do
         the oldest first, at their capacity; an item that has waited its deadline is late
         (dropped: a notification after the fact is no notification)."""
-        s, w = self.s, self.work
-        # Only the first `depth` ages can hold work: while consumers keep up that is one
-        # column, and a step costs next to nothing.
-        depth = self.work_depth
-        B = self.backlog[:, :depth]
+        s, w, B = self.s, self.work, self.backlog
+        # Only the queues left behind last step hold work older than this step, and only in
+        # their first `work_depth` ages: while consumers keep up a step costs next to nothing.
+        old, depth = self.work_behind, self.work_depth
         added = s.work_per_good @ good
         B[:, 0] += added
         w["added"][k] = added
-        if depth > s.deadline_ages.min():
-            rows = np.flatnonzero(s.deadline_ages < depth)
-            w["late"][k, rows] = B[rows, s.deadline_ages[rows]]
-            B[rows, s.deadline_ages[rows]] = 0.0
+        total = B[:, 0].copy()
+        if len(old):
+            due = old[s.deadline_ages[old] < depth]
+            if len(due):
+                w["late"][k, due] = B[due, s.deadline_ages[due]]
+                B[due, s.deadline_ages[due]] = 0.0
+            total[old] = B[old, :depth].sum(axis=1)
         budget = s.consumer_rate[k] * s.step
-        total = B.sum(axis=1)
-        if (total <= budget).all():          # consumers keep up: the usual case
-            w["done"][k] = total
-            B[:] = 0.0
+        behind = total > budget
+        rows = np.flatnonzero(behind)
+        w["done"][k] = np.where(behind, 0.0, total)
+        B[:, 0] = np.where(behind, B[:, 0], 0.0)
+        if len(old):
+            B[old[~behind[old]], :depth] = 0.0
+        self.work_behind = rows
+        if not len(rows):
             self.work_depth = 1
             return
-        oldest_first = B[:, ::-1]
+        R = B[rows, :depth]
+        oldest_first = R[:, ::-1]
         before = np.cumsum(oldest_first, axis=1) - oldest_first
-        done_rev = np.clip(budget[:, None] - before, 0.0, oldest_first)
-        B -= done_rev[:, ::-1]
-        np.maximum(B, 0.0, out=B)
-        w["done"][k] = done_rev.sum(axis=1)
-        waiting = B > 1e-9
-        w["backlog"][k] = B.sum(axis=1)
+        done_rev = np.clip(budget[rows, None] - before, 0.0, oldest_first)
+        R = np.maximum(R - done_rev[:, ::-1], 0.0)
+        w["done"][k, rows] = done_rev.sum(axis=1)
+        waiting = R > 1e-9
+        R[~waiting] = 0.0
+        w["backlog"][k, rows] = R.sum(axis=1)
         oldest = np.where(waiting.any(axis=1), depth - 1 - np.argmax(waiting[:, ::-1], axis=1), -1)
-        w["age"][k] = np.maximum(oldest, 0) * s.step
-        # A step older: shift the ages in use, one more column next step.
+        w["age"][k, rows] = np.maximum(oldest, 0) * s.step
+        # A step older: shift the ages in use; the next step looks at one more of them.
+        B[rows, :depth] = 0.0
         last = int(oldest.max())
-        if last >= 0:
-            keep = min(last + 1, self.backlog.shape[1] - 1)
-            self.backlog[:, 1:keep + 1] = self.backlog[:, :keep].copy()
-            self.backlog[:, 0] = 0.0
-            self.work_depth = keep + 1
-        else:
-            self.work_depth = 1
+        if last < 0:
+            self.work_behind, self.work_depth = rows[:0], 1
+            return
+        keep = min(last + 1, B.shape[1] - 1)
+        B[rows, 1:keep + 1] = R[:, :keep]
+        self.work_depth = keep + 1
 
     def _alive(self, k: int) -> np.ndarray:
         s, t = self.s, k * self.s.step
