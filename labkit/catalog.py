@@ -334,6 +334,60 @@ def ring(regions: int = 8, cells_per_region: int = 4, *, tiers: Sequence[str] = 
     return arch
 
 
+def ring_request_path(*, routers: int = 3, router_availability: float = 0.9999,
+                      tier_availability: float = 0.9995, region_availability: float = 0.9999,
+                      deploy_availability: float = 0.9999, fallback: bool = True) -> Architecture:
+    """One Ring customer's request, from router to data: small enough to draw and to
+    analyse exactly, for the question "what would six nines take?".
+
+    Our teaching model (numbers are assumptions): the request needs one of ``routers``
+    router instances, and either its own cell (three tiers in its region, running its
+    deploy wave's build) or, when ``fallback``, the fallback cell (three tiers in another
+    region, on a build of its own; talk, S12). A health check is assumed to move the
+    request at once, so this is an upper bound on what the request sees; the simulation
+    adds the seconds before anyone notices.
+
+    >>> from labkit.analysis import availability
+    >>> round(availability(ring_request_path(fallback=False)), 6)
+    0.998301
+    """
+    routers = check_count("routers", routers, low=1, high=16)
+    _check_availabilities(router_availability=router_availability,
+                          tier_availability=tier_availability,
+                          region_availability=region_availability,
+                          deploy_availability=deploy_availability)
+    fallback = check_flag("fallback", fallback)
+    arch = Architecture("a Ring request" + (" with a fallback cell" if fallback else ""),
+                        "one customer's request: routers, its cell, and the fallback cell")
+    names = [f"router{i + 1}" for i in range(routers)]
+    for i, name in enumerate(names):
+        arch.add_component(name, router_availability, kind="router", pos=(i - (routers - 1) / 2 + 0.5, 1),
+                           description="a stateless cell router instance")
+    arch.add_group("routers", names, k=1, pos=(0.5, 0), description=f"any 1 of {routers} routers")
+    paths = [("cell", "its own cell", 0)] + ([("fallback", "the fallback cell", 1)] if fallback else [])
+    for prefix, what, x in paths:
+        tiers = [f"{prefix}-{tier}" for tier in ("edge", "api", "store")]
+        for depth, name in enumerate(tiers):
+            arch.add_component(name, tier_availability, pos=(x, depth + 3),
+                               kind="database" if name.endswith("store") else "service",
+                               description=f"{what}: {name.split('-')[1]} tier")
+        for upper, lower in zip(tiers, tiers[1:]):
+            arch.add_dependency(upper, lower)
+        arch.add_failure_domain(f"{prefix}-region", tiers, region_availability, pos=(x, 6),
+                                description=f"the region {what} runs in")
+        arch.add_failure_domain(f"{prefix}-build", [tiers[1]], deploy_availability, pos=(x, 7),
+                                kind="domain", description=f"the build {what} runs")
+    entries = [f"{prefix}-edge" for prefix, _, _ in paths]
+    arch.add_group("a cell", entries, k=1, pos=(0.5, 2),
+                   description="its own cell, or the fallback cell when that is down")
+    for name in names:
+        arch.add_dependency(name, "a cell")
+    arch.add_feature("request served", ["routers"], "the customer's request is served")
+    arch.add_scenario("own cell down", ["cell-api"], "its cell's api tier crashes")
+    arch.add_scenario("region down", ["cell-region"], "the region of its cell goes dark")
+    return arch
+
+
 def _shard_name(members: Sequence[int]) -> str:
     return "+".join(f"w{m + 1}" for m in members)
 

@@ -303,6 +303,9 @@ CALLS = [
         "region_availability": 0.9999, "router_availability": 0.99999, "deploy_waves": 2,
         "clips_per_request": 0.1, "transcode_capacity": 50.0, "transcode_deadline": 60.0,
         "notifications_per_request": 0.1, "notify_capacity": 100.0, "notify_deadline": 5.0}),
+    ("ring_request_path", catalog.ring_request_path, (), {
+        "routers": 3, "router_availability": 0.9999, "tier_availability": 0.9995,
+        "region_availability": 0.9999, "deploy_availability": 0.9999, "fallback": True}),
     ("simulate ring", simulation.simulate, (catalog.ring(2, 2), 1000), {
         "duration": 20, "faults": [simulation.crash("cell1-transcode", 2, 10)]}),
     ("simulate_stack", simulation.simulate_stack, (100,), {

@@ -136,3 +136,22 @@ def test_bad_queue_ends_are_refused():
 def test_bad_ring_arguments(kwargs, argument):
     with pytest.raises(LabkitError, match=rf"^{argument}="):
         ring(**kwargs)
+
+
+@pytest.mark.parametrize("routers, tier, fallback", [(3, 0.9995, True), (1, 0.9995, True),
+                                                     (3, 0.9999, True), (2, 0.999, False)])
+def test_ring_request_path_is_the_hand_worked_formula(routers, tier, fallback):
+    from labkit.catalog import ring_request_path
+    arch = ring_request_path(routers=routers, tier_availability=tier, fallback=fallback)
+    router_ok = 1 - (1 - 0.9999) ** routers
+    path = tier**3 * 0.9999 * 0.9999          # three tiers, the region, the build
+    cell_ok = 1 - (1 - path) ** (2 if fallback else 1)
+    assert availability(arch) == pytest.approx(router_ok * cell_ok, rel=1e-12)
+
+
+def test_six_nines_needs_the_fallback_cell_in_this_model():
+    from labkit.catalog import ring_request_path
+    from labkit.formulas import nines
+    assert nines(availability(ring_request_path(fallback=False))) < 3
+    assert 5.5 < nines(availability(ring_request_path())) < 6
+    assert nines(availability(ring_request_path(tier_availability=0.9999))) > 6
