@@ -378,3 +378,35 @@ def test_the_fast_path_for_quiet_steps_changes_no_number(monkeypatch):
         for name in ("good", "errors", "shed", "timed_out", "wasted", "gave_up", "queued",
                      "retries", "latency_p50", "latency_p99", "cell_good", "cell_failed", "breaker"):
             np.testing.assert_array_equal(getattr(f, name), getattr(s, name), err_msg=name)
+
+
+def test_when_every_breaker_is_open_the_router_refuses_instead_of_calling_open_links():
+    from labkit.breaker import BreakerConfig
+    from labkit.catalog import cells
+    # Found by the chaos experiments: cell 1 dies, cell 2 cannot carry both cells' load and
+    # sheds, its breaker opens too; the router must not send traffic through open breakers.
+    run = simulate(cells(2), constant(100), duration=120, cell_capacity=60,
+                   breaker=BreakerConfig(minimum_number_of_calls=10, sliding_window_size=10),
+                   faults=[crash("cell1-app", 10, 30)])
+    # run.breaker is each link's state at the end of a step; open at the end of the step
+    # before and of this one (no half-open probes in between): open all through it.
+    open_at_end = (run.breaker == 1).all(axis=1)
+    both_open = np.zeros(len(run.times), dtype=bool)
+    both_open[1:] = open_at_end[:-1] & open_at_end[1:]
+    assert both_open.any()
+    assert run.rejected[both_open].sum() == pytest.approx(run.new[both_open].sum())
+    assert run.cell_good[both_open].sum() == 0
+    total = run.good.sum() + run.errors.sum() + run.shed.sum() + run.timed_out.sum() + run.rejected.sum()
+    assert total == pytest.approx(run.new.sum())
+
+
+def test_an_idle_fallbacks_latent_defect_does_not_depend_on_later_traffic():
+    from labkit.catalog import cells
+    broken = []
+    for later in (1.0, 3.0):
+        run = simulate(cells(4), constant(1000) * spike(later, at=200, duration=50), duration=300,
+                       cell_capacity=400, failover="health check", redirect="fallback",
+                       fallback=Fallback(400, mode="idle", latent_defect=0.5, warmup=0),
+                       faults=[crash("cell1-app", 50, 100)], seed=11)
+        broken.append(run.cell_good[60:150, -1].sum() == 0)
+    assert broken[0] == broken[1]

@@ -299,7 +299,8 @@ class _Setup:
         self.duration = duration
         self.faults = check_faults(arch, faults, duration)
         self.cell_capacity = check_number("cell_capacity", cell_capacity, low=0.0, low_open=True,
-                                          allowed="expected requests per second above 0") \
+                                          high=1e12, allowed="expected requests per second "
+                                          "above 0, at most 1e12 (math.inf: unlimited)") \
             if cell_capacity != math.inf else math.inf
         self.overload = check_choice("overload", overload, ("shed", "queue"))
         self.max_queue = check_number("max_queue", max_queue, low=0.0, high=3600.0,
@@ -639,19 +640,25 @@ class _Loop:
                 offered = incoming.sum()
                 rejected[:] = 1.0 - min(1.0, admitted[0] / offered) if offered > 0 else 0.0
         if share_away.any():
+            where = np.zeros(T)
             if s.redirect == "fallback":
-                where = np.zeros(T)
                 where[n] = 1.0
             else:
                 # Only to cells taking all their own traffic: not to a breaker that is open
                 # or probing (half-open admits its probes and no more).
-                healthy = share_away == 0.0
-                weights = np.where(healthy, s.shares, 0.0)
-                where = np.zeros(T)
-                where[:n] = weights / weights.sum() if weights.sum() > 0 else s.shares
+                weights = np.where(share_away == 0.0, s.shares, 0.0)
+                if weights.sum() > 0:
+                    where[:n] = weights / weights.sum()
             moved = (route[:, :n] * share_away[None, :]).sum(axis=1)
             route[:, :n] *= 1.0 - share_away[None, :]
-            route += moved[:, None] * where[None, :]
+            if where.any():
+                route += moved[:, None] * where[None, :]
+            else:
+                # No cell left to take it: the router refuses the moved traffic at once.
+                keep = 1.0 - moved
+                rejected = 1.0 - (1.0 - rejected) * keep
+                route = np.divide(route, keep[:, None], out=np.zeros_like(route),
+                                  where=keep[:, None] > 0)
         return route, rejected
 
     def _step(self, k: int, new: np.ndarray) -> None:
@@ -860,7 +867,10 @@ class _Loop:
         if arriving > 0 and not math.isfinite(self.fallback_since):
             self.fallback_since = t
             # Its first real traffic finds out whether the rarely exercised path works.
-            self.fallback_broken = bool(self.s.rng.random() < f.latent_defect)
+            # Its own generator: whether the defect is there must not depend on how many
+            # random numbers the traffic used before (later traffic cannot change the past).
+            defect = np.random.default_rng([self.s.seed, 0xFA11BAC]).random()
+            self.fallback_broken = bool(defect < f.latent_defect)
         if not math.isfinite(self.fallback_since):
             return 0.0
         if f.warmup <= 0:
