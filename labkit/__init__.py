@@ -9,8 +9,14 @@ Layers, lower never importing higher:
   ``failures`` (single points of failure, the state right now, blast radius), ``sharding``
   (cells and shuffle sharding), ``retries`` (retry amplification), ``breakit`` (what a
   learner has broken, and what follows);
-- simulation: ``simulation`` (the time-stepped engine, traffic, faults, studies),
-  ``backoff`` (backoff with jitter, Brooker's experiment), ``breaker`` (circuit breakers);
+- model, too: ``archfile`` (an architecture in a YAML or JSON file);
+- analysis, too: ``rare_events`` (six nines and beyond with bounded relative error, and what
+  zero observed failures prove);
+- simulation: ``simulation`` (the time-stepped engine, traffic, faults, studies, call stacks,
+  queued work), ``backoff`` (backoff with jitter, Brooker's experiment), ``breaker``
+  (circuit breakers);
+- experiments and reports: ``chaos`` (Chaos Toolkit experiments against a simulated
+  system), ``report`` (a resilience report after AWS Resilience Hub);
 - views: ``views`` (charts and panels) and ``check`` (exercises).
 
 >>> import labkit
@@ -48,7 +54,7 @@ def __getattr__(name):
         from . import views
         return getattr(views, name)
     if name in ("catalog", "sharding", "retries", "breakit", "backoff", "breaker", "simulation",
-                "check", "views"):
+                "check", "views", "rare_events", "archfile", "report", "chaos"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'labkit' has no attribute {name!r}")

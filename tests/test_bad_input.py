@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import labkit
-from labkit import LabkitError, backoff, breaker, catalog, retries, sharding, simulation, views
+from labkit import LabkitError, backoff, breaker, catalog, chaos, retries, sharding, simulation, views
 from labkit.breakit import BreakItModel, availability_ladder
 from labkit.check import workbook
 from labkit.model import Architecture, Component
@@ -220,6 +220,18 @@ def _ring_small():
 
 
 # Each entry: a public call and arguments that work. The fuzzer replaces one or two of them.
+SMALL_EXPERIMENT = {
+    "title": "crash a cell", "description": "one cell of two",
+    "steady-state-hypothesis": {"title": "served", "probes": [
+        {"type": "probe", "name": "served", "tolerance": [0.4, 1.0],
+         "provider": {"type": "python", "module": "labkit.chaos.probes",
+                      "func": "success_ratio", "arguments": {"window": 10}}}]},
+    "method": [{"type": "action", "name": "crash cell 1", "pauses": {"after": 10},
+                "provider": {"type": "python", "module": "labkit.chaos.actions",
+                             "func": "crash_cell", "arguments": {"cell": 1}}}],
+    "rollbacks": [{"type": "action", "name": "restore", "provider": {
+        "type": "python", "module": "labkit.chaos.actions", "func": "restore_all"}}]}
+
 CALLS = [
     ("series", labkit.series, (0.9, 0.99), {}),
     ("parallel", labkit.parallel, (0.9, 0.99), {}),
@@ -308,6 +320,17 @@ CALLS = [
         "region_availability": 0.9999, "deploy_availability": 0.9999, "fallback": True}),
     ("simulate ring", simulation.simulate, (catalog.ring(2, 2), 1000), {
         "duration": 20, "faults": [simulation.crash("cell1-transcode", 2, 10)]}),
+    # the experiments layer (issue 8)
+    ("chaos.System", chaos.System, (catalog.cells(2), 100), {
+        "seed": 1, "step": 1.0, "start": 10.0, "horizon": 600.0, "cell_capacity": 80.0,
+        "failover": "health check"}),
+    ("chaos.run_experiment", chaos.run_experiment,
+     (SMALL_EXPERIMENT, chaos.System(catalog.cells(2), 100, start=10)), {"rollbacks": "always"}),
+    ("chaos.validate_experiment", chaos.validate_experiment,
+     (SMALL_EXPERIMENT, chaos.System(catalog.cells(2), 100, start=10)), {}),
+    ("chaos.load_experiment", chaos.load_experiment,
+     ('{"title": "t", "description": "d", "method": []}',), {}),
+    ("chaos.example_path", chaos.example_path, ("cell_crash",), {}),
     ("simulate_stack", simulation.simulate_stack, (100,), {
         "duration": 10, "layers": 3, "retry": simulation.Retry(3), "retrying": "every layer",
         "capacity": 500.0, "step": 0.5, "faults": [simulation.crash("layer3", 2, 3)],
