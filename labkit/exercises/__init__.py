@@ -20,4 +20,5 @@ CHAPTERS = {
     "02_microservices": _chapter("microservices"),
     "03_scale_and_overload": _chapter("overload"),
     "04_cells": _chapter("cells"),
+    "05_fallback_and_breakers": _chapter("breakers"),
 }
