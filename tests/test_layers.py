@@ -228,3 +228,68 @@ def test_bad_windows_and_layers():
             call()
     assert layer_names(2) == ["layer1", "layer2"]
     assert {r["layer"] for r in run.table()} == {"client (new requests)", "layer1", "layer2"}
+
+
+def test_windows_tables_and_summaries_hold_the_run_s_numbers():
+    run = simulate_stack(constant(10), layers=2, retry=Retry(attempts=2), duration=20, step=0.5,
+                         faults=[crash("layer2", at=5, duration=5)])
+    # Steps are [0, 0.5), [0.5, 1), ...: a window [start, end) takes the steps starting in it.
+    assert run.amplification("layer1", start=0, end=5) == pytest.approx(1.0)
+    assert run.amplification("layer1", start=6, end=10) == pytest.approx(2.0)   # every call retried
+    # A request's four tries at layer2 take four steps (2 s): steady from 7 s.
+    assert run.amplification("layer2", start=7, end=10) == pytest.approx(4.0)
+    assert run.amplification("layer2", start=12) == pytest.approx(1.0)
+    assert run.success_ratio(start=0, end=5) == 1.0
+    assert run.success_ratio(start=6.5, end=10) == 0.0
+    rows = run.table()
+    assert len(rows) == 3 * 40
+    assert rows[0] == {"time": 0.0, "layer": "client (new requests)", "calls per s": 10.0}
+    layer2 = [r for r in rows if r["layer"] == "layer2"]
+    assert [r["time"] for r in layer2[:3]] == [0.0, 0.5, 1.0]
+    assert layer2[15]["calls per s"] == pytest.approx(run.calls[15, 1] / 0.5)
+    assert len(run.table(every=4)) == 3 * 10
+    summary = run.summary()
+    assert [r["layer"] for r in summary] == ["layer1", "layer2"]
+    assert summary[1]["calls"] == pytest.approx(run.calls[:, 1].sum())
+    assert summary[1]["of which retries"] == pytest.approx(run.retries[:, 1].sum())
+    assert summary[1]["calls per request"] == pytest.approx(run.calls[:, 1].sum() / 200)
+    assert summary[0]["attempts of its caller"] == 2
+
+
+def test_poisson_arrivals_are_seeded_and_average_the_fluid_run():
+    kwargs = dict(layers=3, retry=Retry(attempts=3), duration=200, step=0.1,
+                  faults=[error_rate("layer3", 0.5, at=0, duration=200)])
+    a = simulate_stack(constant(100), arrivals="poisson", seed=1, **kwargs)
+    b = simulate_stack(constant(100), arrivals="poisson", seed=1, **kwargs)
+    c = simulate_stack(constant(100), arrivals="poisson", seed=2, **kwargs)
+    fluid = simulate_stack(constant(100), **kwargs)
+    np.testing.assert_array_equal(a.calls, b.calls)
+    assert not np.array_equal(a.calls, c.calls)
+    assert not np.allclose(a.new, fluid.new)             # really random counts
+    assert a.new.sum() == pytest.approx(20_000, rel=0.03)  # sd of the total: 141
+    assert a.amplification(start=5) == pytest.approx(fluid.amplification(start=5), rel=0.01)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"capacity": 0}, "capacity=0 is not allowed: expected calls per second above 0"),
+    ({"seed": 2**64}, "seed="),
+    ({"faults": [None]}, "faults[0]=None is not allowed: expected labkit.simulation.crash"),
+])
+def test_messages_say_what_is_allowed(kwargs, message):
+    with pytest.raises(LabkitError) as info:
+        simulate_stack(constant(10), duration=10, layers=2, **kwargs)
+    assert str(info.value).startswith(message)
+
+
+def test_faults_a_stack_cannot_take_are_refused_by_kind_and_number():
+    from labkit.simulation import added_latency
+    with pytest.raises(LabkitError, match=r"^faults\[0\]\.kind='latency' is not allowed: a stack "
+                                          r"takes crashes and error rates"):
+        simulate_stack(constant(10), duration=10, layers=2,
+                       faults=[added_latency("layer1", 100, at=0, duration=5)])
+    many = [crash("layer1", at=i * 0.001, duration=0.001) for i in range(1_001)]
+    with pytest.raises(LabkitError, match=r"^faults="):
+        simulate_stack(constant(10), duration=10, layers=2, faults=many)
+    one = simulate_stack(constant(10), duration=10, layers=2, retry=Retry(attempts=1),
+                         faults=crash("layer1", at=2, duration=2))
+    assert one.failed.sum() == pytest.approx(20)
