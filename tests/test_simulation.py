@@ -410,3 +410,24 @@ def test_an_idle_fallbacks_latent_defect_does_not_depend_on_later_traffic():
                        faults=[crash("cell1-app", 50, 100)], seed=11)
         broken.append(run.cell_good[60:150, -1].sum() == 0)
     assert broken[0] == broken[1]
+
+
+def test_the_timeline_strip_shows_one_breaker_for_all():
+    from labkit.breaker import BreakerConfig
+    from labkit.catalog import cells
+    from labkit.views.timeline import ONE_BREAKER, cell_states, timeline_chart, timeline_template
+    run = simulate(cells(4), constant(1000), duration=200, cell_capacity=400,
+                   breaker=BreakerConfig(0.2, "time", 10, 20, 30, 10), breaker_at="client",
+                   faults=[crash("cell2-app", 50, 100)])
+    rows = [r for r in cell_states(run) if r["cell"] == ONE_BREAKER]
+    opened = [r for r in rows if r["state"] == "breaker open"]
+    first_open = float(run.times[np.argmax(run.breaker[:, 0] == 1)])
+    assert opened and opened[0]["start"] == first_open
+    assert sum(r["end"] - r["start"] for r in rows) == 200.0
+    sort = timeline_chart(run).to_dict()["vconcat"][2]["encoding"]["y"]["sort"]
+    assert sort[-1] == ONE_BREAKER
+    per_cell = simulate(cells(4), constant(1000), duration=50, cell_capacity=400,
+                        breaker=BreakerConfig(0.5))
+    assert ONE_BREAKER not in {r["cell"] for r in cell_states(per_cell)}
+    # a panel's template keeps a row for it, whatever its first run was
+    assert timeline_template(per_cell)["vconcat"][2]["encoding"]["y"]["sort"][-1] == ONE_BREAKER

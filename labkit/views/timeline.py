@@ -55,7 +55,7 @@ def timeline_data(run) -> dict:
 
 def cell_states(run) -> list[dict]:
     """Rows (cell, state, start, end): each stretch of time a cell spent up, down, or with
-    its breaker open or half-open."""
+    its breaker open or half-open; with one breaker in front of all cells, a row for it too."""
     names = run.cells
     links = run.breaker.shape[1] if run.breaker.shape[1] == len(names) - (names[-1] == "fallback") else 0
     code = np.where(run.cell_up, 0, 1).astype(np.int8)
@@ -63,9 +63,13 @@ def cell_states(run) -> list[dict]:
         open_ = run.breaker[:, :links]
         code[:, :links] = np.where(open_ > 0, open_ + 1, code[:, :links])
     labels = ("up", "down", "breaker open", "breaker half-open")
+    columns = [(cell, code[:, j]) for j, cell in enumerate(names)]
+    if _one_breaker_for_all(run):
+        # The breaker in front of everything: closed is drawn as up (traffic passes).
+        state = run.breaker[:, 0]
+        columns.append((ONE_BREAKER, np.where(state > 0, state + 1, 0).astype(np.int8)))
     rows = []
-    for j, cell in enumerate(names):
-        column = code[:, j]
+    for cell, column in columns:
         changes = np.flatnonzero(np.diff(column)) + 1
         starts = np.concatenate([[0], changes])
         ends = np.concatenate([changes, [len(column)]])
@@ -73,6 +77,19 @@ def cell_states(run) -> list[dict]:
             rows.append({"cell": cell, "state": labels[column[a]],
                          "start": float(run.times[a]), "end": float(run.times[b - 1] + run.step)})
     return rows
+
+
+ONE_BREAKER = "one breaker for all"
+
+
+def _one_breaker_for_all(run) -> bool:
+    cells = len(run.cells) - (run.cells[-1] == "fallback")
+    return run.breaker.shape[1] == 1 and cells > 1
+
+
+def _strips(run) -> list[str]:
+    """The rows of the cell strip: every cell, and the client's breaker when there is one."""
+    return list(run.cells) + ([ONE_BREAKER] if _one_breaker_for_all(run) else [])
 
 
 def timeline_chart(run, *, title: str = "", width: int = 560, cells: bool = True) -> alt.VConcatChart:
@@ -85,7 +102,7 @@ def timeline_chart(run, *, title: str = "", width: int = 560, cells: bool = True
     check_text("title", title)
     width = check_count("width", width, low=200, high=860)
     check_flag("cells", cells)
-    return _timeline(run.cells if cells else None, title, width).properties(
+    return _timeline(_strips(run) if cells else None, title, width).properties(
         datasets=timeline_data(run))
 
 
@@ -127,7 +144,9 @@ def timeline_template(run, *, title: str = "", width: int = 560) -> dict:
     rows (which would cost most of a second per redraw)."""
     data = timeline_data(run)
     tiny = {name: rows[:1] for name, rows in data.items()}
-    return _timeline(run.cells, title, width).properties(datasets=tiny).to_dict()
+    # A panel may switch to one breaker for all later: keep a row for it from the start.
+    strips = list(run.cells) + ([ONE_BREAKER] if len(run.cells) > 1 else [])
+    return _timeline(strips, title, width).properties(datasets=tiny).to_dict()
 
 
 def timeline_spec(template: dict, run) -> dict:
