@@ -394,6 +394,27 @@ class Architecture:
         return [callee for callee, data in self.graph.succ[name].items()
                 if kind is None or data["kind"] == kind]
 
+    def needs(self, names: Iterable[str]) -> set[str]:
+        """Every component ``names`` need to work: themselves, what they hard-depend on, and
+        the members of their groups, all the way down (soft dependencies and queues never
+        decide whether a caller works).
+
+        >>> from labkit.catalog import monolith
+        >>> sorted(monolith().needs(["app"]))
+        ['app', 'db', 'server']
+        """
+        seen: set[str] = set()
+        todo = list(check_names("names", names))
+        for name in todo:
+            self._require_component("names", name)
+        while todo:
+            node = todo.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            todo.extend(d for d, data in self.graph.succ[node].items() if data["kind"] != "soft")
+        return seen
+
     def dependents(self, name: str) -> list[str]:
         """Who calls ``name``."""
         self._require_component("name", name)

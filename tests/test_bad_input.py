@@ -25,7 +25,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import labkit
-from labkit import LabkitError, backoff, breaker, catalog, chaos, retries, sharding, simulation, views
+from labkit import LabkitError, archfile, backoff, breaker, catalog, chaos, retries, sharding, simulation, views
+from labkit import report as resilience
+from labkit.views.report import report_chart, report_table
 from labkit.breakit import BreakItModel, availability_ladder
 from labkit.check import workbook
 from labkit.model import Architecture, Component
@@ -220,6 +222,8 @@ def _ring_small():
 
 
 # Each entry: a public call and arguments that work. The fuzzer replaces one or two of them.
+_REPORT = resilience.resilience_report(catalog.monolith(), 0.999)
+
 SMALL_EXPERIMENT = {
     "title": "crash a cell", "description": "one cell of two",
     "steady-state-hypothesis": {"title": "served", "probes": [
@@ -320,6 +324,21 @@ CALLS = [
         "region_availability": 0.9999, "deploy_availability": 0.9999, "fallback": True}),
     ("simulate ring", simulation.simulate, (catalog.ring(2, 2), 1000), {
         "duration": 20, "faults": [simulation.crash("cell1-transcode", 2, 10)]}),
+    # architecture files and the resilience report (issue 8); save_architecture is left out:
+    # a hostile string like "a.yaml" would write a file into the working directory
+    ("load_architecture", archfile.load_architecture, ("my_shop.yaml",), {}),
+    ("load_architecture dict", archfile.load_architecture, ({"name": "s", "components": [
+        {"name": "web", "availability": 0.999, "capacity": 10.0}],
+        "features": [{"name": "f", "requires": ["web"]}]},), {}),
+    ("dump_architecture", archfile.dump_architecture, (catalog.monolith(),), {}),
+    ("example_path", archfile.example_path, ("my_shop.yaml",), {}),
+    ("resilience_report", resilience.resilience_report, (catalog.monolith(), 0.999),
+     {"rto": 1.0, "load": 100.0}),
+    ("resilience_report targets", resilience.resilience_report,
+     (catalog.cells(2), {"cell 1 customers": 0.99}), {}),
+    ("apply", resilience.apply, (catalog.monolith(), _REPORT.recommendations[0]), {}),
+    ("report_table", report_table, (_REPORT, "features"), {}),
+    ("report_chart", report_chart, (_REPORT,), {"width": 300}),
     # the experiments layer (issue 8)
     ("chaos.System", chaos.System, (catalog.cells(2), 100), {
         "seed": 1, "step": 1.0, "start": 10.0, "horizon": 600.0, "cell_capacity": 80.0,

@@ -85,14 +85,7 @@ def _window(fault, step: float, steps: int) -> tuple[int, int]:
 
 def closure(arch: Architecture, name: str) -> set[str]:
     """Every component ``name`` needs: itself, its hard dependencies and group members."""
-    seen, todo = set(), [name]
-    while todo:
-        node = todo.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        todo.extend(d for d, data in arch.graph.succ[node].items() if data["kind"] != "soft")
-    return seen
+    return arch.needs([name])
 
 
 def cell_features(arch: Architecture) -> list[str]:
