@@ -21,4 +21,6 @@ CHAPTERS = {
     "03_scale_and_overload": _chapter("overload"),
     "04_cells": _chapter("cells"),
     "05_fallback_and_breakers": _chapter("breakers"),
+    "06_ring_at_halloween": _chapter("ring"),
+    "07_game_day": _chapter("game_day"),
 }
