@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import labkit
 from labkit import LabkitError, archfile, backoff, breaker, catalog, chaos, retries, sharding, simulation, views
-from labkit import report as resilience
+from labkit import rare_events, report as resilience
 from labkit.views.report import report_chart, report_table
 from labkit.breakit import BreakItModel, availability_ladder
 from labkit.check import workbook
@@ -339,6 +339,15 @@ CALLS = [
     ("apply", resilience.apply, (catalog.monolith(), _REPORT.recommendations[0]), {}),
     ("report_table", report_table, (_REPORT, "features"), {}),
     ("report_chart", report_chart, (_REPORT,), {"width": 300}),
+    # six nines with evidence (issue 8)
+    ("rare_unavailability", rare_events.rare_unavailability, (catalog.ring_request_path(),),
+     {"feature": "request served", "samples": 2_000, "seed": 1, "method": "importance",
+      "confidence": 0.95}),
+    ("crude_unavailability", rare_events.crude_unavailability, (catalog.monolith(),),
+     {"feature": None, "samples": 2_000, "seed": 1, "confidence": 0.9}),
+    ("zero_failure_upper_bound", rare_events.zero_failure_upper_bound, (1_000_000, 0.95), {}),
+    ("rule_of_three", rare_events.rule_of_three, (1_000,), {}),
+    ("requests_needed_for", rare_events.requests_needed_for, (0.999999, 0.95), {}),
     # the experiments layer (issue 8)
     ("chaos.System", chaos.System, (catalog.cells(2), 100), {
         "seed": 1, "step": 1.0, "start": 10.0, "horizon": 600.0, "cell_capacity": 80.0,
