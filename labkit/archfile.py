@@ -186,15 +186,21 @@ def _is_path(source: Any) -> bool:
             and source.strip().lower().endswith(FILE_SUFFIXES))
 
 
-def _read_file(source: Any) -> tuple[str, str, str]:
-    """(text, format, default name) of the file ``source`` names."""
+def _file_path(argument: str, value: Any, allowed: str) -> tuple[Path, str]:
+    """``value`` as a Path with a YAML or JSON suffix, and that suffix in lower case."""
     try:
-        path = Path(os.fspath(source))
+        path = Path(os.fspath(value))
     except TypeError:
-        raise _fail("source", source, "expected a path, a dict or YAML/JSON text") from None
+        raise _fail(argument, value, allowed) from None
     suffix = path.suffix.lower()
     if suffix not in FILE_SUFFIXES:
-        raise fail("source", str(path), "expected a file ending in .yaml, .yml or .json")
+        raise _fail(argument, str(path), "expected a file ending in .yaml, .yml or .json")
+    return path, suffix
+
+
+def _read_file(source: Any) -> tuple[str, str, str]:
+    """(text, format, default name) of the file ``source`` names."""
+    path, suffix = _file_path("source", source, "expected a path, a dict or YAML/JSON text")
     try:
         if not path.exists() and path.name == str(source).strip() \
                 and (EXAMPLES_DIR / path.name).is_file():
@@ -730,13 +736,7 @@ def save_architecture(arch: Architecture, path: Any) -> Path:
     ['app', 'db', 'server']
     """
     data = dump_architecture(arch)
-    try:
-        target = Path(os.fspath(path))
-    except TypeError:
-        raise _fail("path", path, "expected a file path ending in .yaml, .yml or .json") from None
-    suffix = target.suffix.lower()
-    if suffix not in FILE_SUFFIXES:
-        raise _fail("path", str(path), "expected a file path ending in .yaml, .yml or .json")
+    target, suffix = _file_path("path", path, "expected a file path ending in .yaml, .yml or .json")
     if suffix == ".json":
         text = json.dumps(data, indent=2, allow_nan=False) + "\n"
     else:
