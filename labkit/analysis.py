@@ -61,6 +61,7 @@ def success_ratio(shares: Mapping[str, float], values: Mapping[str, float]) -> f
 MAX_BRUTE_FORCE = 20          # components that can fail: 2^20 worlds, about a second
 MAX_SAMPLED_WORK = 200_000_000  # samples x components: about two seconds at most
 _ROWS_PER_CHUNK = 1 << 15       # worlds evaluated at once: memory stays in the megabytes
+_CELLS_PER_CHUNK = 1 << 22      # worlds x components drawn at once (32 MB of random floats)
 
 
 def brute_force_availability(arch: Architecture, feature: str | None = None) -> float:
@@ -123,8 +124,10 @@ def sampled_availability(arch: Architecture, feature: str | None = None, samples
     rng = np.random.default_rng(check_count("seed", seed, low=0, high=2**63))
     a = np.array([arch.availability_of(c) for c in names])
     working = 0
-    for start in range(0, samples, _ROWS_PER_CHUNK):
-        rows = min(_ROWS_PER_CHUNK, samples - start)
+    # Worlds per block: fewer when there are many components, so a block stays ~32 MB.
+    block = max(1, min(_ROWS_PER_CHUNK, _CELLS_PER_CHUNK // max(1, len(names))))
+    for start in range(0, samples, block):
+        rows = min(block, samples - start)
         up = rng.random((rows, len(names))) < a
         working += int(feature_works(arch, up, names)[name].sum())
     mean = working / samples
