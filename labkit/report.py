@@ -625,6 +625,10 @@ def apply(arch: Architecture, recommendation: Recommendation) -> Architecture:
     try:
         if action == "add replica":
             data = _replicate(data, list(params["components"]), dict(params["new_domains"]))
+            # Copies placed beside the originals would sit on their labels: lay it out anew.
+            for part in ("components", "groups", "failure_domains"):
+                for entry in data.get(part, []):
+                    entry.pop("pos", None)
         elif action == "make soft":
             for dep in data.get("dependencies", []):
                 if (dep["from"], dep["to"], dep["kind"]) == (params["caller"], params["callee"], "hard"):
