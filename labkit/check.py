@@ -1,10 +1,18 @@
 """Exercise checks: right or wrong with a hint, never the answer, never a traceback.
 
-A workbook chapter is a list of :class:`Exercise` (see ``labkit.exercises``). In a notebook:
+A workbook chapter is a list of exercises (see ``labkit.exercises``) of two kinds:
+
+- :class:`Build`: the learner hands in something they built (an architecture, a retry
+  policy, a breaker configuration, an experiment, ...) and the check runs it through labkit
+  and grades what it *does*; a failing check says what is wrong with the artefact.
+- :class:`Exercise`: the learner hands in a value (a number, a name, a set of names) that is
+  compared with what labkit computes.
+
+In a notebook:
 
 >>> wb = workbook("01_monolith")
 >>> result = wb.check("chain availability", None)
-❌ chain availability: not yet. Hint: replace None with your answer.
+❌ chain availability: not yet. Hint: Replace None with your answer.
 >>> result.passed
 False
 
@@ -23,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import check_choice, fail
+from .errors import LabkitError, check_choice, fail
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,46 @@ class Exercise:
         check_choice("kind", self.kind, ("availability", "number", "count", "name", "names"))
 
 
+class NotYet(Exception):
+    """Raised by a :class:`Build` grader: the artefact runs, but does not do what was asked.
+
+    The message diagnoses the artefact in the learner's words ("your experiment has no
+    rollback"); it is shown as the check's hint, so it must never contain the answer.
+    """
+
+
+@dataclass(frozen=True)
+class Build:
+    """An exercise graded on what the learner builds, by what it does.
+
+    ``grade(artefact)`` runs the learner's artefact through labkit. It returns a short
+    sentence saying what the artefact achieved (shown with the ✅), or raises
+    :class:`NotYet` with a diagnosis of what is wrong with it. A :class:`LabkitError` from
+    labkit while running it (the learner built something labkit refuses) is shown as a hint
+    too. ``hands_in`` says what to hand in ("an Architecture", "a Retry"), for the empty
+    check and for a value of the wrong kind. ``hints`` are shown in turn after the
+    diagnosis, the most general first.
+
+    >>> def grade(n):
+    ...     if not isinstance(n, int) or isinstance(n, bool):
+    ...         raise NotYet("hand in a whole number.")
+    ...     if n < 3:
+    ...         raise NotYet(f"{n} replicas are not enough.")
+    ...     return f"{n} replicas are enough."
+    >>> wb = Workbook("demo", {"replicas": Build("replicas", grade, ("count up from one.",),
+    ...                                           "a whole number")})
+    >>> _ = wb.check("replicas", 2)
+    ❌ replicas: not yet. Hint: 2 replicas are not enough. Count up from one.
+    >>> _ = wb.check("replicas", 3)
+    ✅ replicas: 3 replicas are enough.
+    """
+
+    name: str
+    grade: Callable[[Any], str]
+    hints: tuple[str, ...]
+    hands_in: str
+
+
 @dataclass
 class CheckResult:
     exercise: str
@@ -62,6 +110,40 @@ MAX_NAMES_IN_ANSWER = 1_000  # an architecture in the workbook has far fewer com
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _sentence(text: str) -> str:
+    """`` Text.``: a hint or diagnosis as a sentence following another."""
+    if not text:
+        return ""
+    # A sentence starts with a capital; one starting with code keeps its case.
+    first = text.split(" ", 1)[0]
+    return " " + (text[0].upper() + text[1:] if first.isalpha() else text)
+
+
+MAX_FINDING = 600  # characters of a grader's message shown: a diagnosis, not a dump
+
+
+def _grade_build(task: Build, artefact: Any) -> tuple[bool, str]:
+    """(passed, what the artefact did or what is wrong with it)."""
+    if artefact is None or artefact is Ellipsis:
+        return False, f"replace None with {task.hands_in}."
+    try:
+        finding, ok = task.grade(artefact), True
+    except NotYet as short:
+        finding, ok = str(short), False
+    except LabkitError as refused:
+        finding, ok = f"labkit refused what you built: {refused}", False
+    except RecursionError:
+        finding, ok = "what you handed in nests too deeply to run.", False
+    except Exception as exc:  # noqa: BLE001 - a learner's odd object: a hint, not a traceback
+        finding, ok = (f"could not run that as {task.hands_in} "
+                       f"({type(exc).__name__}: {_short(str(exc))})."), False
+    return ok, _short(str(finding))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_FINDING else text[:MAX_FINDING - 3] + "..."
 
 
 def _compare(exercise: Exercise, answer: Any, expected: Any) -> tuple[bool, str]:
@@ -117,7 +199,7 @@ class Workbook:
     """The exercises of one chapter and the learner's progress through them."""
 
     chapter: str
-    exercises: dict[str, Exercise]
+    exercises: dict[str, "Exercise | Build"]
     solutions: dict[str, Any] | None = None
     attempts: dict[str, int] = field(default_factory=dict)
     passed: dict[str, bool] = field(default_factory=dict)
@@ -133,25 +215,25 @@ class Workbook:
         tries = self.attempts.get(name, 0)
         if answer is not None:  # an unanswered cell is not a try: keep the gentlest hint
             self.attempts[name] = tries + 1
-        # Outside the try below: a bug in an exercise must fail loudly (CI runs every check),
-        # never reach the learner disguised as a hint.
-        expected = exercise.expected()
-        try:
-            ok, how = _compare(exercise, answer, expected)
-        except Exception as exc:  # a learner's odd object must yield a hint, not a traceback
-            ok, how = False, f"could not compare that answer ({type(exc).__name__})."
+        if isinstance(exercise, Build):
+            ok, how = _grade_build(exercise, answer)
+        else:
+            # Outside the try below: a bug in an exercise must fail loudly (CI runs every
+            # check), never reach the learner disguised as a hint.
+            expected = exercise.expected()
+            try:
+                ok, how = _compare(exercise, answer, expected)
+            except Exception as exc:  # a learner's odd object must yield a hint, not a traceback
+                ok, how = False, f"could not compare that answer ({type(exc).__name__})."
         self.passed[name] = ok or self.passed.get(name, False)
         if ok:
-            message = f"✅ {name}: correct."
+            message = f"✅ {name}: " + (how if isinstance(exercise, Build) else "correct.")
         else:
             # Hints get more specific with each try; an empty answer only needs filling in.
             hint = ""
             if answer is not None and exercise.hints:
-                hint = exercise.hints[min(tries, len(exercise.hints) - 1)]
-                # A sentence starts with a capital; a hint starting with code keeps its case.
-                first = hint.split(" ", 1)[0]
-                hint = " " + (hint[0].upper() + hint[1:] if first.isalpha() else hint)
-            message = f"❌ {name}: not yet. Hint: {how}{hint}"
+                hint = _sentence(exercise.hints[min(tries, len(exercise.hints) - 1)])
+            message = f"❌ {name}: not yet. Hint: {_sentence(how).strip()}{hint}"
         # JupyterLab breaks long output lines anywhere, even mid-word: wrap them ourselves.
         message = textwrap.fill(message, width=88, subsequent_indent="   ",
                                 break_long_words=False, break_on_hyphens=False)

@@ -304,6 +304,28 @@ def format_percent(availability: float) -> str:
     return text + " %"
 
 
+def format_percent_against(availability: float, target: float) -> str:
+    """:func:`format_percent`, with as many more decimals as it takes to read on which side
+    of ``target`` the availability lies: a miss never reads as the target itself.
+
+    >>> format_percent(0.99989745), format_percent_against(0.99989745, 0.9999)
+    ('99.99 %', '99.989 %')
+    >>> format_percent_against(0.999, 0.9999)        # plainly short: nothing added
+    '99.9 %'
+    """
+    a = check_probability("availability", availability)
+    t = check_probability("target", target)
+    text = format_percent(a)
+    if a >= t or a == 0.0:
+        return text
+    places = len(text.split()[0].partition(".")[2])
+    # Truncate, never round up: a miss of 99.98975 must not read as 99.99.
+    while float(text.split()[0]) >= t * 100 * (1 - 1e-15) and places < 12:
+        places += 1
+        text = _trim(math.floor(a * 10 ** (places + 2)) / 10 ** places, places) + " %"
+    return text
+
+
 def nines_table(levels: Iterable[float] = (0.99, 0.999, 0.9995, 0.9999, 0.99999, 0.999999)) -> list[dict]:
     """Rows of availability, nines and downtime per year/month/week: the lesson 00 table.
 

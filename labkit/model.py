@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
 import networkx as nx
+import numpy as np
 
 from .errors import (check_choice, check_count, check_name, check_names, check_number,
                      check_positive, check_probability, check_text, fail)
@@ -414,6 +415,44 @@ class Architecture:
             seen.add(node)
             todo.extend(d for d, data in self.graph.succ[node].items() if data["kind"] != "soft")
         return seen
+
+    def replica_share(self, name: str, up: Mapping[str, Any] | None = None) -> Any:
+        """The share of the requests reaching ``name``'s replica group that ``name`` serves.
+
+        1 for a component in no group. A group serves what its members add up to, so each
+        member up takes a share in proportion to its capacity (equal shares when capacities
+        are unlimited), and a member that is down takes none. ``up``: name -> bool, or
+        boolean arrays over time (the simulation's component states); default: all up.
+        Nested groups multiply; a component in several groups takes its first.
+
+        >>> a = Architecture("a").add_component("app-1", capacity=300)
+        >>> a = a.add_component("app-2", capacity=100).add_group("apps", ["app-1", "app-2"])
+        >>> a.replica_share("app-1"), a.replica_share("app-1", {"app-2": False})
+        (0.75, 1.0)
+        """
+        self._require_component("name", name)
+        if up is not None and not isinstance(up, Mapping):
+            raise fail("up", up, "expected a mapping of component names to up (True/False), "
+                       "or None for everything up")
+        groups = [g for g, data in self.graph.pred[name].items() if data["kind"] == "member"]
+        if not groups:
+            return 1.0
+        group = groups[0]
+
+        def weight(member):
+            capacity = self.component(member).capacity
+            # Unlimited members share equally: weigh each as one.
+            size = 1.0 if not math.isfinite(capacity) else float(capacity)
+            if up is None or member not in up:
+                return size
+            return np.asarray(up[member], dtype=float) * size
+
+        mine = weight(name)
+        total = sum(weight(m) for m in self.dependencies(group, "member"))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(np.asarray(total) > 0, np.asarray(mine) / np.where(total > 0, total, 1.0), 0.0)
+        share = share * self.replica_share(group, up)
+        return float(share) if np.ndim(share) == 0 else share
 
     def dependents(self, name: str) -> list[str]:
         """Who calls ``name``."""

@@ -74,9 +74,10 @@ import numpy as np
 
 from .analysis import feature_availability, success_ratio
 from .archfile import _Brief, dump_architecture, load_architecture
-from .errors import LabkitError, check_positive, fail
+from .errors import LabkitError, check_choice, check_positive, fail
 from .failures import single_points_of_failure
-from .formulas import downtime_per_year, format_duration, format_percent, nines
+from .formulas import (downtime_per_year, format_duration, format_percent,
+                       format_percent_against, nines)
 from .model import Architecture, as_architecture
 from .sharding import cells_needed, static_stability_capacity
 from .structure import feature_works
@@ -122,8 +123,10 @@ class ResilienceReport:
     ``features``: one row per feature (availability, nines, downtime per year, target, met,
     single points of failure, recovery time against the RTO). ``blast_radius``: one row per
     failure domain, shared component and cell (share of customers affected, features lost).
-    ``capacity``: one row per pool (cells, replica group, component) when a load was given.
-    ``recommendations``: ranked, best first.
+    ``capacity``: one row per pool (cells, replica group, component, queue consumer) when a
+    load was given; a consumer behind a queue is checked against the work its queues bring
+    (``work_per_s``, :func:`queue_work`), not the request peak. ``recommendations``: ranked,
+    best first.
     """
 
     architecture: str
@@ -137,6 +140,8 @@ class ResilienceReport:
     capacity: list[dict]
     recommendations: list[Recommendation]
     notes: list[str]
+    #: The unit of the components' mttr and of ``rto`` (the report cannot know it: it says it).
+    time_unit: str = "h"
 
     @property
     def cell_blast_radius(self) -> float | None:
@@ -155,7 +160,7 @@ class ResilienceReport:
     def to_dict(self) -> dict:
         """Plain data for JSON: infinite values (a perfect feature's nines) become None."""
         return _plain({"architecture": self.architecture, "targets": self.targets,
-                       "rto": self.rto, "load": self.load,
+                       "rto": self.rto, "time_unit": self.time_unit, "load": self.load,
                        "request_success_ratio": self.request_success_ratio,
                        "features": self.features,
                        "single_points_of_failure": self.single_points_of_failure,
@@ -378,10 +383,38 @@ def _crashable(arch: Architecture, cell: _Cell) -> list[str]:
     return [c for c in cell.own if arch.component(c).kind != "group"]
 
 
+def queue_work(arch: Architecture, load: float) -> dict[str, float]:
+    """Work items per second each queue consumer receives when ``load`` requests/s are
+    served with everything up: for each queue, its items per request times the requests
+    that pass through its producer (the customers whose feature needs it, and the
+    producer's share of its replica group), the simulation's rule.
+
+    >>> from labkit.archfile import load_architecture
+    >>> photos = load_architecture("photo_site.yaml")
+    >>> photos.queues()[0][1:]
+    ('thumbnailer', 600.0, 0.05)
+    >>> queue_work(photos, 600)     # two app replicas, 300 req/s each, 0.05 items a request
+    {'thumbnailer': 30.0}
+    """
+    arch = as_architecture(arch, "arch")
+    load = check_positive("load", load)
+    shares = arch.customer_shares
+    needs = {f: arch.needs(arch.feature(f).requires) for f in shares}
+    work: dict[str, float] = {}
+    for producer, consumer, _, per_request in arch.queues():
+        reached = math.fsum(share for f, share in shares.items() if producer in needs[f])
+        items = per_request * load * reached * arch.replica_share(producer)
+        work[consumer] = work.get(consumer, 0.0) + items
+    return work
+
+
 def _capacity_rows(arch: Architecture, structure, load: float | None) -> list[dict]:
     if load is None:
         return []
     rows = []
+    work = queue_work(arch, load)
+    called = {b for _, b, edge in arch.graph.edges(data=True) if not edge.get("queue")}
+    required = arch.needs([r for f in arch.feature_names for r in arch.feature(f).requires])
     in_cell: dict[str, _Cell] = {}
     if structure is not None:
         cells, _ = structure
@@ -402,8 +435,17 @@ def _capacity_rows(arch: Architecture, structure, load: float | None) -> list[di
         unit = min(caps[m] for m in members)
         if math.isfinite(unit):
             rows.append(_pool_row(name, "replica group", members, unit, load))
+    sized = {c for c in work if math.isfinite(arch.component(c).capacity)}
+    rows += _cell_consumer_rows(arch, structure, work, sized)
     for name in arch.breakable:
         component = arch.component(name)
+        if name in sized and name not in in_cell:
+            # A consumer behind a queue is sized against the work its queues bring, not the
+            # request peak (plus the requests, if something also calls it directly).
+            requests = load if name in called or name in required else 0.0
+            rows.append(_consumer_row(name, [name], float(component.capacity), requests,
+                                      work[name]))
+            continue
         if (name in in_cell or name in members_of_groups or component.kind == "domain"
                 or not math.isfinite(component.capacity)):
             continue
@@ -413,6 +455,34 @@ def _capacity_rows(arch: Architecture, structure, load: float | None) -> list[di
                      "units_needed": None, "ok": component.capacity >= load,
                      "shed_at_peak": max(0.0, 1 - component.capacity / load)})
     return rows
+
+
+def _cell_consumer_rows(arch, structure, work, sized) -> list[dict]:
+    """Consumers inside cells: one row for the same consumer in every cell when the cells
+    are alike (the change is made in all of them), else one row each."""
+    if structure is None:
+        return []
+    cells, _ = structure
+    columns = [[c for c in cell.own if c in sized] for cell in cells]
+    rows = []
+    if len({len(c) for c in columns}) == 1:
+        for j in range(len(columns[0])):
+            units = [column[j] for column in columns]
+            label = units[0] if len(units) == 1 else f"{units[0]} and its counterpart in every cell"
+            rows.append(_consumer_row(label, units, min(arch.component(u).capacity for u in units),
+                                      0.0, max(work[u] for u in units)))
+        return rows
+    return [_consumer_row(u, [u], float(arch.component(u).capacity), 0.0, work[u])
+            for column in columns for u in column]
+
+
+def _consumer_row(name: str, units: list[str], capacity: float, requests: float,
+                  items: float) -> dict:
+    needed = requests + items
+    return {"pool": name, "kind": "queue consumer", "units": units, "count": len(units),
+            "unit_capacity": capacity, "load": needed, "work_per_s": items,
+            "capacity_after_losing_one": 0.0, "needed_per_unit": needed, "units_needed": None,
+            "ok": capacity >= needed, "shed_at_peak": max(0.0, 1 - capacity / needed)}
 
 
 def _pool_row(name: str, kind: str, units: list[str], unit: float, load: float) -> dict:
@@ -687,7 +757,8 @@ def _availability_effect(before: dict, after: dict, targets: dict[str, float]) -
         if abs(new - old) <= 1e-12:
             continue
         saved = downtime_per_year(old) - downtime_per_year(new)
-        parts.append(f"{name} {format_percent(old)} -> {format_percent(new)} "
+        parts.append(f"{name} {format_percent_against(old, target)} -> "
+                     f"{format_percent_against(new, target)} "
                      f"({'saves' if saved >= 0 else 'adds'} {format_duration(abs(saved))} of "
                      f"downtime a year{', meets' if new >= target > old else ''}"
                      f"{' its target' if new >= target > old else ''})")
@@ -808,9 +879,11 @@ class _Candidates:
             component = arch.component(name)
             if component.mttr is not None and component.mttr > self.rto:
                 self.measure("recover faster", name,
-                             f"recover {name} within the RTO ({component.mttr:g} -> {self.rto:g})",
+                             f"recover {name} within the RTO ({component.mttr:g} {self.unit} -> "
+                             f"{self.rto:g} {self.unit})",
                              f"{name} is a single point of failure that takes {component.mttr:g} "
-                             f"to repair, longer than the recovery time objective {self.rto:g} "
+                             f"{self.unit} to repair, longer than the recovery time objective "
+                             f"{self.rto:g} {self.unit} "
                              "(automate failover or restore)",
                              {"component": name, "mttr": self.rto})
 
@@ -917,7 +990,15 @@ class _Candidates:
             if row["ok"]:
                 continue
             load = row["load"]
-            if row["kind"] == "component":
+            if row["kind"] == "queue consumer":
+                capacity = load
+                names = row["units"]
+                title = (f"raise the capacity of {row['pool']} to the work its queues bring at "
+                         f"the peak ({_g(load)} items/s)")
+                why = (f"{row['pool']} does at most {row['unit_capacity']:g} items/s while its "
+                       f"queues bring {_g(row['work_per_s'])} items/s at a peak of "
+                       f"{self.load:g} req/s: its backlog grows until work misses its deadline")
+            elif row["kind"] == "component":
                 capacity = load
                 names = row["units"]
                 title = f"raise {row['pool']}'s capacity to the peak load ({load:g} req/s)"
@@ -935,7 +1016,8 @@ class _Candidates:
                              and self.arch.component(c).capacity < capacity]
                 else:
                     names = [m for m in row["units"] if self.arch.component(m).kind != "group"]
-                alternative = (f", or run {row['units_needed']} {row['kind']} of today's size"
+                plural = {"cells": "cells", "replica group": "replicas"}[row["kind"]]
+                alternative = (f", or run {row['units_needed']} {plural} of today's size"
                                if row["units_needed"] else "")
                 title = (f"add N+1 headroom to the {row['pool']}: {capacity:g} req/s each "
                          f"(static stability: {static_stability_capacity(row['count']):g} x the "
@@ -952,14 +1034,17 @@ class _Candidates:
                 match = next((r for r in rows if r["pool"] == row_before["pool"]), None)
                 if match is None:
                     return None
-                key = ("capacity_after_losing_one" if row_before["kind"] != "component"
-                       else "unit_capacity")
+                single = row_before["kind"] in ("component", "queue consumer")
+                key = "unit_capacity" if single else "capacity_after_losing_one"
                 short_before = max(0.0, row_before["load"] - row_before[key])
                 short_after = max(0.0, match["load"] - match[key])
                 score = 1 - short_after / short_before if short_before else 0.0
-                return (score, ("capacity after losing one" if key != "unit_capacity" else
-                                "capacity") + f" {row_before[key]:g} -> {match[key]:g} req/s for a peak of "
-                        f"{row_before['load']:g}", {key: row_before[key], "load": row_before["load"]},
+                unit, need = (("items/s", f"the {_g(row_before['load'])} items/s its queues bring")
+                              if row_before["kind"] == "queue consumer"
+                              else ("req/s", f"a peak of {row_before['load']:g}"))
+                return (score, ("capacity" if single else "capacity after losing one")
+                        + f" {row_before[key]:g} -> {_g(match[key])} {unit} for {need}",
+                        {key: row_before[key], "load": row_before["load"]},
                         {key: match[key], "load": match["load"]})
 
             self.measure("add headroom", row["pool"], title, why,
@@ -1002,15 +1087,21 @@ def _cell_offset(arch: Architecture, cells: list[_Cell]) -> list[float]:
 
 # -- the report ----------------------------------------------------------------------------
 
+TIME_UNITS = ("s", "min", "h", "days")
+
+
 def resilience_report(arch: Architecture, targets: Any, *, rto: float | None = None,
-                      load: float | None = None) -> ResilienceReport:
+                      load: float | None = None, time_unit: str = "h") -> ResilienceReport:
     """Assess ``arch`` against availability ``targets``, after AWS Resilience Hub (S16).
 
     ``targets``: one availability target strictly between 0 and 1 for every feature, or a
     dict feature -> target (features left out are reported without one). ``rto``: a
     recovery time objective in the time unit of the components' ``mttr`` (features whose
     single points of failure take longer to repair miss it). ``load``: peak requests per
-    second, to check capacity and N+1 headroom. Returns a :class:`ResilienceReport`.
+    second, to check capacity and N+1 headroom (and, for a consumer behind a queue, the
+    work items its queues bring at that peak). ``time_unit``: the unit of ``rto`` and of the
+    components' ``mttr`` (one of ``TIME_UNITS``; hours by default, as in the example files),
+    shown beside every recovery time. Returns a :class:`ResilienceReport`.
 
     >>> from labkit.catalog import cells
     >>> report = resilience_report(cells(4), {"cell 1 customers": 0.999})
@@ -1023,12 +1114,14 @@ def resilience_report(arch: Architecture, targets: Any, *, rto: float | None = N
     targets = _targets(arch, targets)
     rto = _optional_positive("rto", rto)
     load = _optional_positive("load", load)
+    time_unit = check_choice("time_unit", time_unit, TIME_UNITS)
     values = feature_availability(arch)
     spofs = {f: single_points_of_failure(arch, f) for f in arch.feature_names}
     structure = _cells(arch)
     blast = _blast_rows(arch, structure)
     capacity = _capacity_rows(arch, structure, load)
     candidates = _Candidates(arch, targets, rto, load, spofs, values, structure, capacity, blast)
+    candidates.unit = time_unit
     candidates.headroom()
     candidates.replicas()
     candidates.soft()
@@ -1048,14 +1141,19 @@ def resilience_report(arch: Architecture, targets: Any, *, rto: float | None = N
                      "static stability, Z/(Z-1) of peak for Z cells.")
     if rto is not None:
         notes.append("Recovery time: the longest mttr among a feature's single points of "
-                     "failure, in the unit of the components' mttr.")
+                     f"failure, in {time_unit} (the unit of the components' mttr).")
     return ResilienceReport(arch.name, targets, rto, load,
                             success_ratio(arch.customer_shares, values),
                             _feature_rows(arch, targets, values, spofs, rto), spofs, blast,
-                            capacity, ranked, notes)
+                            capacity, ranked, notes, time_unit)
 
 
 # -- export --------------------------------------------------------------------------------
+
+def _g(value: float) -> str:
+    """A rate as a person writes it: 30, 12.5, 0.75 (not 30.000000000000004)."""
+    return f"{value:.4g}" if value < 1e4 else f"{value:,.0f}"
+
 
 def _fmt_nines(value) -> str:
     return "∞" if value is None or not math.isfinite(value) else f"{value:.2f}"
@@ -1066,14 +1164,17 @@ def feature_rows(report: ResilienceReport) -> list[dict]:
     rows = []
     for row in report.features:
         target = row["target"]
-        rows.append({"feature": row["feature"], "availability": format_percent(row["availability"]),
+        shown = (format_percent(row["availability"]) if target is None
+                 else format_percent_against(row["availability"], target))
+        rows.append({"feature": row["feature"], "availability": shown,
                      "nines": _fmt_nines(row["nines"]), "downtime / year": row["downtime_per_year"],
                      "target": "-" if target is None else format_percent(target),
                      "allowed / year": "-" if target is None else
                      format_duration(row["allowed_downtime_per_year_s"]),
                      "met": "-" if row["met"] is None else ("yes" if row["met"] else "NO"),
                      "single points of failure": ", ".join(row["single_points_of_failure"]) or "none",
-                     **({"recovery time": "-" if row["recovery_time"] is None else f"{row['recovery_time']:g}",
+                     **({"recovery time": "-" if row["recovery_time"] is None
+                         else f"{row['recovery_time']:g} {report.time_unit}",
                          "RTO met": "-" if row["rto_met"] is None else ("yes" if row["rto_met"] else "NO")}
                         if report.rto is not None else {})})
     return rows
@@ -1085,13 +1186,22 @@ def blast_rows(report: ResilienceReport) -> list[dict]:
              "features lost": ", ".join(r["features_lost"]) or "none"} for r in report.blast_radius]
 
 
+_CAPACITY_CHECK = {"component": "carries the peak", "queue consumer": "keeps up with its queues",
+                   "cells": "N+1", "replica group": "N+1"}
+
+
 def capacity_rows(report: ResilienceReport) -> list[dict]:
-    return [{"pool": r["pool"], "kind": r["kind"], "units": r["count"],
-             "capacity each": f"{r['unit_capacity']:g}", "peak load": f"{r['load']:g}",
-             "left after losing one": "-" if r["kind"] == "component"
-             else f"{r['capacity_after_losing_one']:g}",
-             "check": "carries the peak" if r["kind"] == "component" else "N+1",
-             "ok": "yes" if r["ok"] else "NO"} for r in report.capacity]
+    rows = []
+    for r in report.capacity:
+        single = r["kind"] in ("component", "queue consumer")
+        unit = "items/s" if r["kind"] == "queue consumer" and not r["load"] > r["work_per_s"] else "req/s"
+        rows.append({"pool": r["pool"], "kind": r["kind"], "units": r["count"],
+                     "capacity each": f"{_g(r['unit_capacity'])} {unit}",
+                     "needed at the peak": f"{_g(r['load'])} {unit}",
+                     "left after losing one": "-" if single
+                     else f"{_g(r['capacity_after_losing_one'])} {unit}",
+                     "check": _CAPACITY_CHECK[r["kind"]], "ok": "yes" if r["ok"] else "NO"})
+    return rows
 
 
 def recommendation_rows(report: ResilienceReport) -> list[dict]:
@@ -1114,7 +1224,7 @@ def _md_table(rows: list[dict]) -> str:
 def _markdown(report: ResilienceReport) -> str:
     parts = [f"# Resilience report: {report.architecture}\n",
              f"Request success ratio: **{format_percent(report.request_success_ratio)}**"
-             + (f" · RTO: {report.rto:g}" if report.rto is not None else "")
+             + (f" · RTO: {report.rto:g} {report.time_unit}" if report.rto is not None else "")
              + (f" · peak load: {report.load:g} req/s" if report.load is not None else "") + "\n",
              "## Availability against target\n", _md_table(feature_rows(report)),
              "## Blast radius of each failure domain\n", _md_table(blast_rows(report))]
@@ -1160,5 +1270,6 @@ def _html(report: ResilienceReport) -> str:
             f"<h2>Assumptions</h2><ul>{notes}</ul></body></html>")
 
 
-__all__ = ["ACTIONS", "Recommendation", "ResilienceReport", "apply", "blast_rows",
-           "capacity_rows", "feature_rows", "recommendation_rows", "resilience_report"]
+__all__ = ["ACTIONS", "Recommendation", "ResilienceReport", "TIME_UNITS", "apply", "blast_rows",
+           "capacity_rows", "feature_rows", "queue_work", "recommendation_rows",
+           "resilience_report"]

@@ -13,8 +13,8 @@ from labkit import LabkitError, analysis, catalog, failures, sharding
 from labkit.archfile import dump_architecture, load_architecture
 from labkit.formulas import SECONDS_PER_YEAR, downtime_per_year, nines
 from labkit.model import Architecture
-from labkit.report import (ACTIONS, Recommendation, ResilienceReport, apply,
-                           resilience_report)
+from labkit.report import (ACTIONS, Recommendation, ResilienceReport, apply, capacity_rows,
+                           feature_rows, resilience_report)
 from labkit.views.report import report_chart, report_table
 
 from strategies import architectures
@@ -344,7 +344,8 @@ def test_every_recommendation_comes_true_when_applied(name):
                 == rec.after["cell_blast_radius"]
         if rec.action == "add headroom":
             row = next(r for r in again.capacity if r["pool"] == rec.target)
-            key = "unit_capacity" if row["kind"] == "component" else "capacity_after_losing_one"
+            key = ("unit_capacity" if row["kind"] in ("component", "queue consumer")
+                   else "capacity_after_losing_one")
             assert row[key] == rec.after[key] and row["ok"]
         if rec.action in ("add replica", "make soft", "recover faster", "failover"):
             improved = [f for f in report.targets if f in rec.after["availability"]
@@ -688,3 +689,112 @@ def test_cell_capacity_adds_up_replicas_and_a_lone_replica_is_no_pool():
     pool = next(r for r in cells.capacity if r["pool"] == "cells")
     assert pool["unit_capacity"] == 200.0       # a1 + a2 in each cell; solo is soft
     assert pool["capacity_after_losing_one"] == 400.0 and pool["ok"]
+
+
+# ------------------------------------- a learner's own system: the photo site (issue 12)
+# A load balancer, two app servers in two zones, a database, a soft search service and a
+# thumbnail worker behind a queue, at 0.05 items per request.
+
+
+def photos(thumbnailer_capacity=45):
+    data = load_architecture("photo_site.yaml")
+    text = dump_architecture(data)
+    for entry in text["components"]:
+        if entry["name"] == "thumbnailer":
+            entry["capacity"] = thumbnailer_capacity
+    return load_architecture(text)
+
+
+def consumer_row(report, name="thumbnailer"):
+    return next(r for r in report.capacity if r["pool"] == name)
+
+
+def test_a_consumer_behind_a_queue_is_sized_against_the_work_its_queues_bring():
+    from labkit.report import queue_work
+    # By hand: each request passes one of the two app replicas, and each replica queues
+    # 0.05 items per request it serves: 0.05 x 600 = 30 items/s, not the 600 req/s peak.
+    assert queue_work(photos(), 600) == {"thumbnailer": pytest.approx(0.05 * 600)}
+    report = resilience_report(photos(45), 0.9999, rto=1, load=600)
+    row = consumer_row(report)
+    assert (row["kind"], row["load"], row["ok"]) == ("queue consumer", pytest.approx(30.0), True)
+    assert not [r for r in report.recommendations if "thumbnailer" in r.title]
+    short = resilience_report(photos(25), 0.9999, rto=1, load=600)
+    assert not consumer_row(short)["ok"]
+    rec = find(short, "add headroom", "thumbnailer")
+    assert "30 items/s" in rec.title and "600" not in rec.title
+    fixed = apply(photos(25), rec)
+    assert fixed.component("thumbnailer").capacity == pytest.approx(30.0)
+    assert consumer_row(resilience_report(fixed, 0.9999, load=600))["ok"]
+    shown = next(r for r in capacity_rows(short) if r["pool"] == "thumbnailer")
+    assert shown["capacity each"] == "25 items/s" and shown["needed at the peak"] == "30 items/s"
+    assert shown["check"] == "keeps up with its queues" and shown["ok"] == "NO"
+
+
+@pytest.mark.parametrize("capacity, keeps_up", [(45, True), (31, True), (25, False)])
+def test_the_report_and_the_simulation_agree_on_a_consumer(capacity, keeps_up):
+    from labkit import simulation
+    arch = photos(capacity)
+    report = resilience_report(arch, 0.9999, load=600)
+    run = simulation.simulate(arch, simulation.constant(600), duration=300, seed=3,
+                              arrivals="fluid")
+    # A second method: the work the simulation queued, per second, is what the report counts.
+    assert run.work_added.sum() / 300 == pytest.approx(consumer_row(report)["work_per_s"], rel=1e-6)
+    assert consumer_row(report)["ok"] == keeps_up
+    assert (run.backlog.max() < 1e-6) == keeps_up
+
+
+def test_work_follows_the_replica_that_serves_it():
+    from labkit import simulation
+    from labkit.simulation import crash
+    arch = photos(45)
+    run = simulation.simulate(arch, simulation.constant(300), duration=200, seed=3,
+                              arrivals="fluid", faults=[crash("zone-a", at=50, duration=100)])
+    per_second = run.work_added.sum(axis=1) / run.step
+    # app-a's zone is down from 50 s to 150 s: app-b (400 req/s) serves all 300 req/s, and
+    # queues all the work, 0.05 x 300 = 15 items/s; before, each replica queued half of it.
+    assert per_second[10] == pytest.approx(15.0) and per_second[100] == pytest.approx(15.0)
+    assert run.work_added[10, 0] == pytest.approx(7.5 * run.step)
+    assert run.work_added[100, 0] == 0.0 and run.work_added[100, 1] == pytest.approx(15.0 * run.step)
+
+
+def test_queues_into_one_consumer_share_its_capacity():
+    from labkit import simulation
+    arch = (Architecture("two producers").add_component("a").add_component("b")
+            .add_component("worker", capacity=45)
+            .add_queue("a", "worker", deadline=600, per_request=0.05)
+            .add_queue("b", "worker", deadline=600, per_request=0.05)
+            .add_feature("a", ["a"]).add_feature("b", ["b"])
+            .set_partitions({"a": 0.5, "b": 0.5}))
+    run = simulation.simulate(arch, simulation.constant(2_000), duration=100, seed=1,
+                              arrivals="fluid")
+    # 0.05 x 2,000 = 100 items/s into one worker of 45 items/s: it does 45, not 45 per queue.
+    done = run.work_done.sum(axis=1) / run.step
+    assert done[50] == pytest.approx(45.0)
+    assert run.backlog.sum(axis=1)[-1] == pytest.approx((100 - 45) * 100, rel=0.02)
+
+
+@given(st.floats(0.5, 1.0, exclude_max=True), st.floats(0.5, 1.0, exclude_max=True))
+def test_a_missed_target_never_reads_as_met(value, target):
+    from labkit.formulas import format_percent, format_percent_against
+    shown = format_percent_against(value, target)
+    if value < target:
+        assert float(shown.split()[0]) < target * 100
+        assert shown != format_percent(target) or format_percent(target) != format_percent(value)
+    else:
+        assert shown == format_percent(value)
+
+
+def test_a_near_miss_shows_enough_digits_and_recovery_time_its_unit():
+    arch = apply(photos(), find(resilience_report(photos(), 0.9999, rto=1, load=600),
+                                "add replica", "db"))
+    report = resilience_report(arch, 0.9999, rto=1, load=600)
+    row = next(r for r in feature_rows(report) if r["feature"] == "view")
+    assert report.feature("view")["availability"] < 0.9999 and row["met"] == "NO"
+    assert row["availability"] == "99.989 %"          # not "99.99 %" beside "NO"
+    first = next(r for r in feature_rows(resilience_report(photos(), 0.9999, rto=1)) if r["feature"] == "view")
+    assert first["recovery time"] == "2 h"
+    minutes = resilience_report(photos(), 0.9999, rto=90, time_unit="min")
+    assert next(r for r in feature_rows(minutes))["recovery time"] == "2 min"
+    assert "RTO: 90 min" in minutes.to_markdown()
+    with pytest.raises(LabkitError, match="^time_unit='hours' is not allowed"):
+        resilience_report(photos(), 0.9999, rto=1, time_unit="hours")

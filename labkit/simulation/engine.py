@@ -390,8 +390,17 @@ class _Setup:
         self.work_per_good = np.array([[per if p in needs[j] else 0.0 for j in range(len(cells))]
                                        for p, _, _, per in queues])
         works = component_works(arch, up, arch.breakable)
+        # A producer among replicas sees only its share of the requests (the others serve the
+        # rest): without this, two app replicas each queueing 0.05 items per request would
+        # bring 0.1 per request between them.
+        self.work_through = np.stack([np.broadcast_to(arch.replica_share(p, works), (len(up),))
+                                      for p, _, _, _ in queues], axis=1)     # (steps, Q)
         self.consumer_rate = np.stack([np.where(works[c], float(arch.component(c).capacity), 0.0)
                                        for _, c, _, _ in queues], axis=1)     # (steps, Q)
+        # Queues feeding the same consumer share its capacity (one worker pool, not one each).
+        consumers = [c for _, c, _, _ in queues]
+        self.consumer_of = np.array([consumers.index(c) for c in consumers])
+        self.shared_consumers = len(set(consumers)) < len(consumers)
         self.deadline_ages = np.array([int(math.ceil(d / self.step - 1e-9)) for _, _, d, _ in queues])
         if len(queues) * (int(self.deadline_ages.max()) + 1) > MAX_HELD:
             raise fail("step", self.step, "the queues' deadlines hold too many steps of work; "
@@ -541,7 +550,7 @@ class _Loop:
         # Only the queues left behind last step hold work older than this step, and only in
         # their first `work_depth` ages: while consumers keep up a step costs next to nothing.
         old, depth = self.work_behind, self.work_depth
-        added = s.work_per_good @ good
+        added = (s.work_per_good @ good) * s.work_through[k]
         B[:, 0] += added
         w["added"][k] = added
         total = B[:, 0].copy()
@@ -552,6 +561,12 @@ class _Loop:
                 B[due, s.deadline_ages[due]] = 0.0
             total[old] = B[old, :depth].sum(axis=1)
         budget = s.consumer_rate[k] * s.step
+        if s.shared_consumers:
+            # Each queue gets the consumer's capacity in proportion to the work it holds
+            # (processor sharing): all of it is done when the consumer keeps up.
+            demand = np.bincount(s.consumer_of, weights=total)[s.consumer_of]
+            budget = np.where(demand > budget, budget * total / np.where(demand > 0, demand, 1.0),
+                              total)
         behind = total > budget
         rows = np.flatnonzero(behind)
         w["done"][k] = np.where(behind, 0.0, total)
