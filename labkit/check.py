@@ -16,7 +16,7 @@ In a notebook:
 >>> result.passed
 False
 
-Run with ``solutions="path/to/solutions.py"`` (a papermill parameter), every ``check`` grades
+Run with ``solutions="../workbook/solutions/01_monolith.py"`` (a papermill parameter), every ``check`` grades
 the solution file's answer instead of the cell's: that is how CI proves the solutions pass.
 """
 
@@ -116,9 +116,12 @@ def _sentence(text: str) -> str:
     """`` Text.``: a hint or diagnosis as a sentence following another."""
     if not text:
         return ""
-    # A sentence starts with a capital; one starting with code keeps its case.
+    # A sentence starts with a capital and ends with a stop; one starting with code (or
+    # labkit's name) keeps its case.
     first = text.split(" ", 1)[0]
-    return " " + (text[0].upper() + text[1:] if first.isalpha() else text)
+    if first.isalpha() and first != "labkit":
+        text = text[0].upper() + text[1:]
+    return " " + (text if text.rstrip()[-1:] in ".!?:)" else text.rstrip() + ".")
 
 
 MAX_FINDING = 600  # characters of a grader's message shown: a diagnosis, not a dump

@@ -1,7 +1,8 @@
 """Availability arithmetic: the closed forms, nines, downtime, and how to say them.
 
-The formulas come from the AWS Well-Architected Reliability Pillar and standard reliability
-theory (``reference/facts.md``). They assume components fail independently.
+The formulas are standard reliability theory; the Reliability Pillar's examples (three at
+99.99 % in series, two at 99.9 % in parallel) are among the tests (``lessons/sources.md``
+says where each comes from). They assume components fail independently.
 
 >>> round(series(0.9999, 0.9999, 0.9999), 4)
 0.9997
@@ -23,7 +24,7 @@ import numpy as np
 from .errors import (check_count, check_list, check_number, check_positive, check_probability,
                      fail)
 
-SECONDS_PER_YEAR = 365 * 24 * 3600  # facts.md uses a 365-day year
+SECONDS_PER_YEAR = 365 * 24 * 3600  # a 365-day year, as the lessons' downtime table
 
 _MAX_TERMS = 100_000       # series/parallel: checking each input costs ~2 us; this is 0.2 s
 _MAX_REPLICAS = 100_000    # k_of_n: the error bound below is worked out for n up to this

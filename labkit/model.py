@@ -4,7 +4,7 @@ An :class:`Architecture` is a thin, validated wrapper around a ``networkx.DiGrap
 edges point from a caller to what it calls. Everything else in labkit (analysis, simulation,
 views) is a function of it.
 
-What the words mean (DESIGN.md, "Model semantics"):
+What the words mean (the lessons' [glossary](../lessons/glossary.md) defines them for learners):
 
 - A **component** is up with steady-state probability ``availability`` (or
   ``mtbf / (mtbf + mttr)``), independently of every other component.

@@ -8,7 +8,7 @@ derived from the model, **each with its computed effect**, ranked by that effect
 :func:`apply` turns a recommendation into a changed copy of the architecture, so running
 the report again shows the effect come true.
 
-What the numbers mean (DESIGN.md, "Model semantics"): availability is exact (labkit's BDD)
+What the numbers mean: availability is exact (labkit's BDD)
 under the model's assumption that components fail independently unless they share a failure
 domain; blast radius is the share of customers (the architecture's partitions; without
 partitions every customer uses the primary feature) whose feature stops; downtime is per
