@@ -389,7 +389,9 @@ def ring_request_path(*, routers: int = 3, router_availability: float = 0.9999,
 
 
 def _shard_name(members: Sequence[int]) -> str:
-    return "+".join(f"w{m + 1}" for m in members)
+    # A shard of one worker needs a name of its own: its worker already has "w1".
+    name = "+".join(f"w{m + 1}" for m in members)
+    return name if len(members) > 1 else f"shard {name}"
 
 
 def sharded_workers(workers: int = 8, shard_size: int = 2, scheme: str = "plain",
@@ -441,7 +443,8 @@ def sharded_workers(workers: int = 8, shard_size: int = 2, scheme: str = "plain"
     else:
         arch.set_partitions({f: 1 / len(shards) for f in features})
     arch.add_scenario("poison customer", [f"w{m + 1}" for m in dead],
-                      f"{poison} crashes every worker it reaches: its shard {_shard_name(dead)}")
+                      f"{poison} crashes every worker it reaches: "
+                      + ("its shard " + _shard_name(dead) if len(dead) > 1 else _shard_name(dead)))
     return arch
 
 

@@ -2,7 +2,7 @@
 
 Sources: AWS Well-Architected whitepaper "Reducing the Scope of Impact with Cell-Based
 Architecture" and the Builders' Library article "Workload isolation using shuffle-sharding"
-(``reference/facts.md``).
+(``lessons/sources.md``).
 
 >>> shard_count(8, 2, "shuffle")
 28
@@ -440,3 +440,116 @@ def measured_poison_impact(customers: Sequence[Any], workers: int, shard_size: i
     n = len(others)
     return {"fully affected": fully / n, "partially affected": partially / n,
             "untouched": (n - fully - partially) / n}
+
+
+# -- a router's view of traffic, and what its choices do ------------------------------------
+
+# Our assumptions for the request log: where customers live and what they use.
+REQUEST_COUNTRIES = ("US", "DE", "JP", "GB", "IN", "BR")
+_COUNTRY_WEIGHTS = (0.40, 0.15, 0.15, 0.10, 0.10, 0.10)
+REQUEST_DEVICES = ("phone", "tablet", "tv", "web", "car")
+MAX_REQUESTS = 1_000_000        # requests in one log: about a second to build, ~300 MB of dicts
+MAX_PER_CUSTOMER = 1_000
+
+
+def request_log(customers: int = 8_000, per_customer: int = 6, seed: int = 0) -> list[dict[str, str]]:
+    """Requests as a router sees them: one dict per request, in arrival order.
+
+    Each request has a ``request`` id (new for every request, retries included), the
+    ``customer`` who sent it (``customer_ids``), the customer's ``country`` and the ``device``
+    it came from. Our assumptions: every customer sends ``per_customer`` requests, lives in
+    one country (US 40 %, DE and JP 15 % each, GB, IN and BR 10 % each) and uses one to
+    three of five device types. Seeded: the same arguments always give the same log.
+
+    >>> log = request_log(customers=3, per_customer=2)
+    >>> len(log), sorted(log[0])
+    (6, ['country', 'customer', 'device', 'request'])
+    >>> sorted({r["customer"] for r in log})
+    ['customer-000001', 'customer-000002', 'customer-000003']
+    """
+    customers = check_count("customers", customers, low=1, high=MAX_CUSTOMERS)
+    per_customer = check_count("per_customer", per_customer, low=1, high=MAX_PER_CUSTOMER)
+    seed = check_count("seed", seed, low=0, high=MAX_SEED)
+    total = customers * per_customer
+    if total > MAX_REQUESTS:
+        raise fail("per_customer", per_customer, f"expected at most {MAX_REQUESTS:,} requests "
+                   f"in all: at most {MAX_REQUESTS // customers:,} per customer for "
+                   f"{customers:,} customers")
+    rng = np.random.default_rng(seed)
+    ids = customer_ids(customers)
+    country = rng.choice(len(REQUEST_COUNTRIES), size=customers, p=_COUNTRY_WEIGHTS)
+    owned = rng.integers(1, 4, size=customers)                      # 1 to 3 device types
+    devices = np.argsort(rng.random((customers, len(REQUEST_DEVICES))), axis=1)
+    sender = rng.permutation(np.repeat(np.arange(customers), per_customer))
+    device = devices[sender, rng.integers(0, owned[sender])]
+    width = max(7, len(str(total)))
+    return [{"request": f"req-{i + 1:0{width}d}", "customer": ids[c],
+             "country": REQUEST_COUNTRIES[country[c]], "device": REQUEST_DEVICES[d]}
+            for i, (c, d) in enumerate(zip(sender.tolist(), device.tolist()))]
+
+
+def _cell_numbers(argument: str, value: Any, count: int, cells: int) -> np.ndarray:
+    allowed = (f"expected one cell number per request, {count:,} whole numbers from 0 to "
+               f"{cells - 1} (cell_for counts cells from 0)")
+    if isinstance(value, np.ndarray):
+        if value.ndim != 1 or value.dtype.kind not in "iu" or len(value) != count:
+            raise fail(argument, _Shown(f"<array of shape {value.shape}, {value.dtype}>"), allowed)
+        numbers = value.astype(np.int64)
+    else:
+        if not isinstance(value, (list, tuple)) or len(value) != count:
+            shown = _Shown(f"<{type(value).__name__} of {len(value):,} items>") \
+                if isinstance(value, (list, tuple)) else value
+            raise fail(argument, shown, allowed)
+        for i, v in enumerate(value):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 0 <= v < cells:
+                raise fail(f"{argument}[{i}]", v, allowed)
+        numbers = np.array(value, dtype=np.int64)
+    if len(numbers) and (numbers.min() < 0 or numbers.max() >= cells):
+        bad = int(np.flatnonzero((numbers < 0) | (numbers >= cells))[0])
+        raise fail(f"{argument}[{bad}]", int(numbers[bad]), allowed)
+    return numbers
+
+
+def routing_impact(customers: Sequence[Any], routed: Sequence[int], cells: int,
+                   poison: Any) -> dict[str, Any]:
+    """What a router's choices do to failures: request i, sent by ``customers[i]``, went to
+    cell ``routed[i]`` (0 to ``cells`` - 1).
+
+    A cell's loss affects every customer with at least one request in it. ``poison`` sends a
+    request that crashes whatever cell handles it, and retries it: every cell its requests
+    reach goes down. Returns ``"spread"`` (share of customers whose requests reach more than
+    one cell), ``"receiving cells"``, the ``"busiest cell"`` and its ``"busiest share"`` (the
+    largest share of customers one cell's loss affects), ``"poison cells"`` (sorted) and the
+    ``"poison blast radius"`` (share of customers with a request in one of them).
+
+    >>> log = ["a", "a", "b", "c"]
+    >>> impact = routing_impact(log, [0, 1, 1, 2], 4, poison="a")
+    >>> impact["spread"], impact["poison cells"], impact["poison blast radius"]
+    (0.3333333333333333, [0, 1], 0.6666666666666666)
+    """
+    cells = _check_cells(cells)
+    keys = _population("customers", customers)
+    if not keys:
+        raise fail("customers", customers, "expected at least one request")
+    routed = _cell_numbers("routed", routed, len(keys), cells)
+    poison_key = _key_bytes(poison, "poison")
+    index: dict[bytes, int] = {}
+    sender = np.fromiter((index.setdefault(k, len(index)) for k in keys), dtype=np.int64,
+                         count=len(keys))
+    if poison_key not in index:
+        raise fail("poison", poison, "expected a customer that sent at least one request")
+    n = len(index)
+    pairs = np.unique(sender * cells + routed)            # (customer, cell) pairs that occur
+    who, where = pairs // cells, pairs % cells
+    per_customer = np.bincount(who, minlength=n)
+    per_cell = np.bincount(where, minlength=cells)
+    poisoned = np.zeros(cells, dtype=bool)
+    poisoned[routed[sender == index[poison_key]]] = True
+    hit = np.zeros(n, dtype=bool)
+    hit[who[poisoned[where]]] = True
+    busiest = int(per_cell.argmax())
+    return {"spread": float((per_customer > 1).mean()),
+            "receiving cells": int((per_cell > 0).sum()),
+            "busiest cell": busiest, "busiest share": float(per_cell[busiest] / n),
+            "poison cells": np.flatnonzero(poisoned).tolist(),
+            "poison blast radius": float(hit.mean())}

@@ -606,3 +606,73 @@ def test_scheme_is_one_of_two(bad):
                  lambda: sharding.poison_blast_radius(8, 2, bad),
                  lambda: sharding.measured_poison_impact(["a", "b"], 8, 2, bad)):
         assert_refused(call, "scheme", "'plain', 'shuffle'")
+
+
+# -- the request log and what a router's choices do (workbook 04) ---------------------------
+
+
+def test_request_log_is_seeded_and_shaped_as_documented():
+    log = sharding.request_log(customers=2_000, per_customer=5, seed=3)
+    assert log == sharding.request_log(customers=2_000, per_customer=5, seed=3)
+    assert log != sharding.request_log(customers=2_000, per_customer=5, seed=4)
+    assert len(log) == 10_000 and len({r["request"] for r in log}) == 10_000
+    per_customer = {}
+    for r in log:
+        per_customer.setdefault(r["customer"], []).append(r)
+    assert len(per_customer) == 2_000 and {len(v) for v in per_customer.values()} == {5}
+    # one country per customer, one to three device types
+    assert all(len({r["country"] for r in v}) == 1 for v in per_customer.values())
+    assert max(len({r["device"] for r in v}) for v in per_customer.values()) <= 3
+    us = sum(v[0]["country"] == "US" for v in per_customer.values()) / 2_000
+    assert abs(us - 0.40) < Z * math.sqrt(0.4 * 0.6 / 2_000)
+
+
+@pytest.mark.parametrize("kwargs, argument", [
+    ({"customers": 0}, "customers"), ({"customers": 10**7}, "customers"),
+    ({"per_customer": 0}, "per_customer"), ({"per_customer": 2.5}, "per_customer"),
+    ({"customers": 100_000, "per_customer": 11}, "per_customer"),
+    ({"seed": -1}, "seed"), ({"seed": None}, "seed"),
+])
+def test_request_log_refuses_bad_sizes(kwargs, argument):
+    assert_refused(lambda: sharding.request_log(**kwargs), argument)
+
+
+def test_routing_impact_of_a_stable_hash_matches_the_population():
+    log = sharding.request_log(customers=4_000, per_customer=3)
+    customers = [r["customer"] for r in log]
+    impact = sharding.routing_impact(customers, sharding.cells_for(customers, 8), 8,
+                                     "customer-000042")
+    counts = sharding.customers_per_cell(sharding.customer_ids(4_000), 8)
+    assert impact["spread"] == 0 and impact["receiving cells"] == 8
+    assert impact["busiest share"] == pytest.approx(counts.max() / 4_000)
+    assert impact["poison cells"] == [sharding.cell_for("customer-000042", 8)]
+    assert impact["poison blast radius"] == pytest.approx(counts[impact["poison cells"][0]] / 4_000)
+
+
+@pytest.mark.parametrize("call, argument", [
+    (lambda: sharding.routing_impact(["a", "b"], [0], 4, "a"), "routed"),
+    (lambda: sharding.routing_impact(["a", "b"], [0, 4], 4, "a"), "routed[1]"),
+    (lambda: sharding.routing_impact(["a", "b"], [0, -1], 4, "a"), "routed[1]"),
+    (lambda: sharding.routing_impact(["a", "b"], [0, 1.0], 4, "a"), "routed[1]"),
+    (lambda: sharding.routing_impact(["a", "b"], [0, True], 4, "a"), "routed[1]"),
+    (lambda: sharding.routing_impact(["a", "b"], np.zeros((2, 1), int), 4, "a"), "routed"),
+    (lambda: sharding.routing_impact(["a", "b"], np.zeros(2), 4, "a"), "routed"),
+    (lambda: sharding.routing_impact(["a", "b"], "01", 4, "a"), "routed"),
+    (lambda: sharding.routing_impact(["a", "b"], [0, 1], 4, "z"), "poison"),
+    (lambda: sharding.routing_impact(["a", "b"], [0, 1], 4, None), "poison"),
+    (lambda: sharding.routing_impact("ab", [0, 1], 4, "a"), "customers"),
+    (lambda: sharding.routing_impact([], [], 4, "a"), "customers"),
+    (lambda: sharding.routing_impact(["a"], [0], 0, "a"), "cells"),
+    (lambda: sharding.routing_impact(["a"], [10**400], 4, "a"), "routed[0]"),
+])
+def test_routing_impact_refuses_what_it_cannot_measure(call, argument):
+    assert_refused(call, argument)
+
+
+def test_shards_of_one_worker_have_names_of_their_own():
+    # Once refused with "name='w1' ... already exists": the shard took its worker's name.
+    from labkit import catalog, failures
+    for scheme in ("plain", "shuffle"):
+        arch = catalog.sharded_workers(4, 1, scheme)
+        assert arch.components[4:] == ["shard w1", "shard w2", "shard w3", "shard w4"]
+        assert failures.blast_radius(arch, ["w1"]) == 0.25
