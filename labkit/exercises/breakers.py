@@ -1,78 +1,230 @@
-"""Workbook 05: survivors' headroom, deploy waves, an idle fallback cell, circuit breakers.
+"""Workbook 05: headroom, deploy waves, circuit breakers and a fallback cell, built and run.
 
-Each expected answer is measured on labkit's simulation (fluid arrivals, so exact) or by
-replaying calls through labkit's circuit breaker, not computed with the formula a learner
-is likely to use.
+Four of the five exercises are builds (:class:`~labkit.check.Build`): the learner builds a fleet
+(an :class:`~labkit.model.Architecture`), a :class:`~labkit.breaker.BreakerConfig` or the
+router's settings (a dict of :func:`~labkit.simulation.simulate` keywords), and the grader
+simulates it against the question's scenario with fluid arrivals (exact, smooth counts) and
+says what it did. The fifth asks when a breaker opens, replayed through labkit's breaker.
 
->>> [e.name for e in exercises()][:2]
-['cell capacity for N+1', 'largest safe deploy wave']
->>> len(exercises())
-6
+>>> [e.name for e in exercises()]
+['headroom for a dead cell', 'deploy waves', 'second the breaker opens', 'breaker that tells death from a blip', 'breakers and a fallback cell']
+>>> from labkit.catalog import cells
+>>> grade_headroom(cells(4, tier_capacity=300))
+Traceback (most recent call last):
+...
+labkit.check.NotYet: without headroom the survivors shed: with cell 1 down, your 3 survivors serve 900 of the 1,200 req/s once the router has moved its customers.
 """
 
 from __future__ import annotations
 
-from ..breaker import BreakerConfig, CircuitBreaker, polly, resilience4j
-from ..catalog import cells
-from ..check import Exercise
-from ..simulation import Fallback, crash, simulate
+import dataclasses
+import math
+from typing import Any
 
-# The numbers the workbook's questions state.
-N_PLUS_ONE_CELLS = 4        # (1): 4 cells ...
-N_PLUS_ONE_PEAK = 1_200     # ... for a peak of 1,200 requests per second
-WAVE_CELLS = 8              # (2): 8 cells ...
-WAVE_PEAK = 1_200           # ... at 1,200 requests per second ...
-WAVE_CAPACITY = 210         # ... each serving at most 210
-FALLBACK_LOAD = 1_000       # (3): 4 cells at 1,000 requests per second, each serving 300 ...
-FALLBACK_CELL_CAPACITY = 300
-FALLBACK_CAPACITY = 300     # ... and an idle fallback cell of 300 that warms up ...
-FALLBACK_WARMUP = 60        # ... over 60 s
-OUTAGE_AT, OUTAGE_FOR = 10, 120   # (3): cell 1 is down from 10 s for 120 s
-# (4): a small breaker in resilience4j's vocabulary, and one call per second from 0 s.
+import numpy as np
+
+from ..breaker import BreakerConfig, CircuitBreaker
+from ..catalog import cells
+from ..check import Build, Exercise, NotYet
+from ..model import Architecture
+from ..simulation import Fallback, bad_deploy, crash, error_rate, simulate
+
+# ----------------------------------------------------------------- the questions' numbers
+
+# (1) Headroom: a peak, a budget for the fleet's capacity, the router's health check.
+HEADROOM_PEAK = 1_200          # requests per second
+HEADROOM_BUDGET = 1_500        # requests per second of capacity, all cells together
+HEADROOM_MAX_CELLS = 12        # the router's limit
+DETECTION = 10                 # seconds the health check takes to notice a dead cell
+SERVED_ENOUGH = 0.999          # "serve every request": at least 99.9 % once moved
+
+# (2) Deploy waves: the fleet is given; the learner chooses the waves.
+WAVE_CELLS = 8
+WAVE_CAPACITY = 200            # each cell's tier_capacity
+WAVE_PEAK = 1_200
+WAVE_MOST = 5                  # the release must finish in at most this many waves
+
+# (3) A small breaker in resilience4j's vocabulary, and one call per second from 0 s.
 SMALL_BREAKER = BreakerConfig(failure_rate_threshold=0.5, sliding_window_size=10,
                               minimum_number_of_calls=10, wait_duration_in_open_state=30,
                               permitted_number_of_calls_in_half_open_state=2)
-OUTCOMES = "SSSFFFFFSFFFSS"  # S: the call succeeded, F: it failed
-CLIENT_LOAD, CLIENT_CAPACITY = 1_000, 400   # (5), (6): 4 cells, each serving at most 400
-CLIENT_CRASH_AT, CLIENT_CRASH_FOR, CLIENT_RUN = 30, 120, 200   # (5): cell 3 down, 200 s run
+OUTCOMES = "SSSFFFFFSFFFSS"    # S: the call succeeded, F: it failed
+
+# (4) A breaker per router-to-cell link on 4 cells with N+1 headroom.
+TUNE_CELLS = 4
+TUNE_LOAD = 1_000              # requests per second: 250 on each link
+TUNE_CAPACITY = 1_100 / 3      # each cell: N+1 headroom plus 10 %
+BLIP_AT, BLIP_FOR = 60, 3      # cell 2 fails every call for 3 s (a restart, a glitch)
+DEATH_AT, DEATH_FOR = 100, 40  # cell 3 dies for 40 s
+OPEN_WITHIN = 4                # seconds of a dead cell before its breaker must be open
+CLOSE_WITHIN = 10              # seconds after the cell is back before it must be closed
+TUNE_RUN = 160
+
+# (5) Breakers and a fallback cell for lesson 05's fleet: 4 cells in 2 regions, 2 waves.
+FLEET_LOAD = 1_000
+FLEET_CAPACITY = 1_100 / 3     # N+1 headroom for one dead cell, plus 10 %
+FALLBACK_BUDGET = 600          # requests per second the fallback cell may have
+OUTAGE_AT, OUTAGE_FOR = 60, 120
+FLEET_RUN = 300
+FLEET_TARGET = 0.99            # of all requests, in each scenario
+SETTINGS = ("failover", "breaker", "breaker_at", "redirect", "fallback")
+
+MAX_COMPONENTS = 400           # an architecture graded here: far more than any answer needs
+
+ARCH_HANDS_IN = "an Architecture built with labkit (catalog.cells(...))"
 
 
-def _cell_capacity_for_n_plus_one() -> float:
-    # Unlimited cells, one dies, the router fails over at once: the most any survivor is
-    # asked to serve is the capacity it needs.
-    run = simulate(cells(N_PLUS_ONE_CELLS), N_PLUS_ONE_PEAK, duration=30, arrivals="fluid",
-                   faults=[crash("cell1-app", at=10, duration=20)], failover="health check",
-                   detection=0)
-    return float(run.cell_good[run.window(10, 30)].max() / run.step)
+# ------------------------------------------------------------------------------ helpers
+
+def _fleet(arch: Any, most_cells: int) -> tuple[Architecture, list[str]]:
+    """Type- and size-check an architecture handed in; return it and its cells."""
+    if not isinstance(arch, Architecture):
+        raise NotYet(f"hand in {ARCH_HANDS_IN}, not {type(arch).__name__}.")
+    if len(arch.graph) > MAX_COMPONENTS:
+        raise NotYet(f"your architecture has {len(arch.graph):,} components; this exercise "
+                     f"grades fleets of at most {MAX_COMPONENTS} (and {most_cells} cells).")
+    cell_names = list(arch.customer_shares)
+    if len(cell_names) < 2:
+        raise NotYet("your architecture is one cell: when it dies there are no survivors "
+                     "to take its customers. Build several cells (catalog.cells(n, ...)).")
+    if len(cell_names) > most_cells:
+        raise NotYet(f"your fleet has {len(cell_names)} cells; this exercise allows at most "
+                     f"{most_cells}.")
+    return arch, cell_names
 
 
-def _no_loss_with_wave(size: int) -> bool:
-    faults = [crash(f"cell{c + 1}-app", at=10, duration=20) for c in range(size)]
-    run = simulate(cells(WAVE_CELLS), WAVE_PEAK, duration=30, arrivals="fluid", faults=faults,
-                   cell_capacity=WAVE_CAPACITY, failover="health check", detection=0)
-    during = run.window(10, 30)
-    return bool(run.good[during].sum() >= run.new[during].sum() * (1 - 1e-9))
+def _own_components(arch: Architecture, cell_names: list[str]) -> dict[str, list[str]]:
+    """Per cell, the components only that cell needs: crashing them all kills the cell."""
+    needs = {c: arch.needs(arch.feature(c).requires) for c in cell_names}
+    own = {}
+    for c in cell_names:
+        others = set().union(*(needs[o] for o in cell_names if o != c))
+        own[c] = [name for name in arch.breakable if name in needs[c] - others]
+        if not own[c]:
+            raise NotYet(f"{c!r} has no component of its own: it shares everything with "
+                         "other cells, so it cannot fail alone.")
+    return own
 
 
-def _largest_safe_wave() -> int:
-    # Try waves of 1, 2, ... cells and keep the largest that loses nothing after failover.
-    safe = [size for size in range(1, WAVE_CELLS + 1) if _no_loss_with_wave(size)]
-    return max(safe, default=0)
+def _label(cell: str) -> str:
+    """'cell 2 customers' -> 'cell 2' (catalog.cells' names), other names as they are."""
+    return cell[:-len(" customers")] if cell.endswith(" customers") else cell
 
 
-def _idle_fallback_share() -> float:
-    # Measured on the fallback cell itself: what it served while cell 1 was down, over what
-    # cell 1's customers sent in that time.
-    arch = cells(4)
-    run = simulate(arch, FALLBACK_LOAD, duration=OUTAGE_AT + OUTAGE_FOR + 10,
-                   arrivals="fluid", cell_capacity=FALLBACK_CELL_CAPACITY,
-                   faults=[crash("cell1-app", at=OUTAGE_AT, duration=OUTAGE_FOR)],
-                   failover="health check", detection=0, redirect="fallback",
-                   fallback=Fallback(FALLBACK_CAPACITY, mode="idle", warmup=FALLBACK_WARMUP))
-    during = run.window(OUTAGE_AT, OUTAGE_AT + OUTAGE_FOR)
-    sent = run.new[during].sum() * arch.customer_shares["cell 1 customers"]
-    return float(run.cell_good[during, -1].sum() / sent)
+def _served(run, start: float, end: float) -> tuple[float, float]:
+    """(requests served per second, share of new requests served) in [start, end)."""
+    steps = run.window(start, end)
+    new = float(run.new[steps].sum())
+    good = float(run.good[steps].sum())
+    seconds = float(steps.sum() * run.step)
+    return good / seconds, good / new if new > 0 else 1.0
 
+
+def _capacities(run, n: int) -> np.ndarray:
+    return run.capacity[0, :n]
+
+
+# ------------------------------------------------------------------ (1) headroom
+
+def grade_headroom(arch: Any) -> str:
+    """Any one cell dead: do the survivors serve the peak once the router moved them, within
+    the budget? Every cell is crashed in turn, in one run, with health-check failover."""
+    arch, names = _fleet(arch, HEADROOM_MAX_CELLS)
+    own = _own_components(arch, names)
+    # What the fleet costs, from one quiet step, before anything longer is simulated.
+    quiet = simulate(arch, HEADROOM_PEAK, duration=1, arrivals="fluid")
+    capacity = _capacities(quiet, len(names))
+    if not np.isfinite(capacity).all():
+        unlimited = [_label(c) for c, x in zip(names, capacity) if not math.isfinite(x)]
+        who = ("your cells have" if len(unlimited) == len(names) else
+               ", ".join(unlimited[:3]) + (" has" if len(unlimited) == 1 else " have"))
+        raise NotYet(f"{who} no capacity limit: give each cell the capacity you pay for "
+                     "(catalog.cells(n, tier_capacity=...)).")
+    total = float(capacity.sum())
+    if total > HEADROOM_BUDGET + 1e-6:
+        raise NotYet(f"your fleet has {total:,.0f} req/s of capacity in all, over the budget "
+                     f"of {HEADROOM_BUDGET:,} req/s.")
+    down, gap = 20, 20 + 5                         # each cell down 20 s, then a pause
+    faults = [crash(c, at=10 + gap * i, duration=down)
+              for i, cell in enumerate(names) for c in own[cell]]
+    run = simulate(arch, HEADROOM_PEAK, duration=10 + gap * len(names), arrivals="fluid",
+                   faults=faults, failover="health check", detection=DETECTION)
+    rate, share = _served(run, 0, 10)
+    if share < SERVED_ENOUGH:
+        raise NotYet(f"your fleet sheds even with every cell up: it serves {rate:,.0f} of the "
+                     f"{HEADROOM_PEAK:,} req/s.")
+    for i, cell in enumerate(names):
+        start = 10 + gap * i
+        rate, share = _served(run, start + DETECTION, start + down)
+        if share < SERVED_ENOUGH:
+            raise NotYet(f"without headroom the survivors shed: with {_label(cell)} down, your "
+                         f"{len(names) - 1} survivors serve {rate:,.0f} of the "
+                         f"{HEADROOM_PEAK:,} req/s once the router has moved its customers.")
+    return (f"with any one of your {len(names)} cells down, the survivors serve the whole "
+            f"{HEADROOM_PEAK:,} req/s once the router has moved its customers, on "
+            f"{total:,.0f} req/s of capacity in all.")
+
+
+# ------------------------------------------------------------------ (2) deploy waves
+
+def _waves(arch: Architecture, names: list[str]) -> dict[str, list[str]]:
+    """Deploy waves (failure domains named wave...) and the cells each one holds."""
+    needs = {c: arch.needs(arch.feature(c).requires) for c in names}
+    waves = [c for c in arch.breakable
+             if c.startswith("wave") and arch.component(c).kind == "domain"]
+    return {w: [c for c in names if w in needs[c]] for w in waves}
+
+
+def grade_waves(arch: Any) -> str:
+    """A bad build in any wave: do the cells outside it serve the peak once moved?"""
+    arch, names = _fleet(arch, WAVE_CELLS)
+    if len(names) != WAVE_CELLS:
+        raise NotYet(f"this question's fleet has {WAVE_CELLS} cells; yours has {len(names)}.")
+    quiet = simulate(arch, WAVE_PEAK, duration=1, arrivals="fluid")
+    capacity = _capacities(quiet, len(names))
+    if not np.allclose(capacity, WAVE_CAPACITY):
+        shown = ", ".join(sorted({f"{x:,.0f}" for x in capacity}))
+        raise NotYet(f"this question's cells each serve {WAVE_CAPACITY} req/s "
+                     f"(tier_capacity={WAVE_CAPACITY}); yours serve {shown}.")
+    waves = _waves(arch, names)
+    own = _own_components(arch, names)
+    if not waves:
+        # No waves: every build goes to every cell at once. Show what a bad one does.
+        faults = [crash(c, at=10, duration=30) for cell in names for c in own[cell]]
+        run = simulate(arch, WAVE_PEAK, duration=50, arrivals="fluid", faults=faults,
+                       failover="health check", detection=DETECTION)
+        rate, _ = _served(run, 10 + DETECTION, 40)
+        raise NotYet(f"your fleet has no deploy waves, so a build reaches all {WAVE_CELLS} "
+                     f"cells at once: a bad one leaves no cell to fail over to (served: "
+                     f"{rate:,.0f} req/s). Give catalog.cells deploy_waves=...")
+    outside = [c for c in names if not any(c in held for held in waves.values())]
+    if outside:
+        raise NotYet(f"{', '.join(map(_label, outside[:3]))} {'is' if len(outside) == 1 else 'are'}"
+                     " in no deploy wave: every cell must get its builds in some wave.")
+    if len(waves) > WAVE_MOST:
+        raise NotYet(f"your release goes out in {len(waves)} waves; it must finish in at most "
+                     f"{WAVE_MOST}.")
+    down, gap = 20, 20 + 5                         # each wave down 20 s, then a pause
+    faults = [bad_deploy(w, at=10 + gap * i, duration=down) for i, w in enumerate(waves)]
+    run = simulate(arch, WAVE_PEAK, duration=10 + gap * len(waves), arrivals="fluid",
+                   faults=faults, failover="health check", detection=DETECTION)
+    for i, (wave, held) in enumerate(waves.items()):
+        start = 10 + gap * i
+        rate, share = _served(run, start + DETECTION, start + down)
+        if share < SERVED_ENOUGH and len(held) == len(names):
+            raise NotYet(f"a bad build in {wave} takes all {len(names)} cells at once: no cell "
+                         f"is left to fail over to (served: {rate:,.0f} req/s).")
+        if share < SERVED_ENOUGH:
+            raise NotYet(f"a bad build in {wave} takes {len(held)} cells at once; the other "
+                         f"{len(names) - len(held)} serve {rate:,.0f} of the {WAVE_PEAK:,} req/s "
+                         "once the router has moved the customers: headroom for one cell does "
+                         "not cover a wave that big.")
+    biggest = max(len(held) for held in waves.values())
+    return (f"your release goes out in {len(waves)} waves of at most {biggest} cells, and a bad "
+            f"build in any of them leaves cells that serve the whole {WAVE_PEAK:,} req/s.")
+
+
+# --------------------------------------------------------- (3) when the breaker opens
 
 def _second_the_breaker_opens() -> int:
     # Replay the calls through labkit's breaker and note the second it first opens.
@@ -83,62 +235,200 @@ def _second_the_breaker_opens() -> int:
     return -1
 
 
-def _client_breaker_run(config: BreakerConfig, dead: list[str], duration: float):
-    return simulate(cells(4), CLIENT_LOAD, duration=duration, arrivals="fluid",
-                    cell_capacity=CLIENT_CAPACITY, breaker=config, breaker_at="client",
-                    faults=[crash(c, at=CLIENT_CRASH_AT, duration=CLIENT_CRASH_FOR)
-                            for c in dead])
+# ------------------------------------------------------- (4) a breaker worth having
+
+def _window_seconds(config: BreakerConfig) -> float:
+    """How many seconds of one link's traffic the breaker's window holds."""
+    if config.sliding_window_type == "time":
+        return float(config.sliding_window_size)
+    return config.sliding_window_size / (TUNE_LOAD / TUNE_CELLS)
 
 
-def _client_breaker_success() -> float:
-    # Simulated, not estimated from the breaker's open time.
-    return _client_breaker_run(polly(), ["cell3-app"], CLIENT_RUN).success_ratio
+def grade_breaker(config: Any) -> str:
+    """Per-cell breakers on 4 cells: ignore cell 2's 3 s blip, open within 4 s of cell 3
+    dying, close within 10 s of it coming back. One run holds both faults."""
+    if not isinstance(config, BreakerConfig):
+        raise NotYet("hand in a BreakerConfig (labkit.breaker.BreakerConfig(...), or a preset "
+                     f"such as hystrix()), not {type(config).__name__}.")
+    faults = [error_rate("cell2-app", 1.0, at=BLIP_AT, duration=BLIP_FOR),
+              crash("cell3-app", at=DEATH_AT, duration=DEATH_FOR)]
+    run = simulate(cells(TUNE_CELLS), TUNE_LOAD, duration=TUNE_RUN, arrivals="fluid",
+                   cell_capacity=TUNE_CAPACITY, faults=faults, breaker=config)
+    blip_link, dead_link = 1, 2
+    blip_open = run.times[(run.breaker[:, blip_link] == 1) & (run.times < DEATH_AT)]
+    if len(blip_open):
+        rate = config.failure_rate_threshold
+        raise NotYet(f"your breaker opened {blip_open[0] - BLIP_AT + 1:g} s into a "
+                     f"{BLIP_FOR} s blip on cell 2, and kept the link open "
+                     f"{config.wait_duration_in_open_state:g} s: a blip that short must not "
+                     f"open it. Its window holds about {_window_seconds(config):.3g} s of this "
+                     f"link's traffic and it opens at {rate:.0%} failures.")
+    dead = (run.times >= DEATH_AT) & (run.times < DEATH_AT + DEATH_FOR)
+    opened = run.times[dead & (run.breaker[:, dead_link] == 1)]
+    if not len(opened):
+        raise NotYet(f"your breaker never opened while cell 3 was dead for {DEATH_FOR} s: "
+                     f"check its minimum number of calls ({config.minimum_number_of_calls:,}) "
+                     "and threshold against the 250 calls a second this link carries.")
+    after = opened[0] - DEATH_AT + 1               # seconds of outage when it is open
+    if after > OPEN_WITHIN:
+        lost = float(run.cell_failed[(run.times >= DEATH_AT) & (run.times < opened[0]),
+                                     dead_link].sum())
+        raise NotYet(f"your breaker opened {after:g} s after cell 3 died, later than "
+                     f"{OPEN_WITHIN} s: meanwhile {lost:,.0f} of its customers' requests "
+                     "failed.")
+    back = DEATH_AT + DEATH_FOR
+    closed = run.times[(run.times >= back) & (run.breaker[:, dead_link] == 0)]
+    late = (closed[0] if len(closed) else run.times[-1] + run.step) - back
+    if late > CLOSE_WITHIN:
+        shown = f"{late:g} s" if len(closed) else f"more than {late:g} s"
+        raise NotYet(f"your breaker kept cell 3's link open {shown} after the cell came back, "
+                     f"longer than {CLOSE_WITHIN} s: it waits "
+                     f"{config.wait_duration_in_open_state:g} s in the open state before it "
+                     "probes.")
+    return (f"your breaker ignores a {BLIP_FOR} s blip, opens {after:g} s after a cell dies, "
+            f"and closes {late:g} s after the cell is back.")
 
 
-def _fewest_dead_cells_that_trip() -> int:
-    # Crash 1, 2, ... cells and watch whether one resilience4j breaker in front ever opens.
-    for k in range(1, 5):
-        run = _client_breaker_run(resilience4j(), [f"cell{c + 1}-app" for c in range(k)],
-                                  CLIENT_RUN)
-        if (run.breaker == 1).any():
-            return k
-    return 0
+# ------------------------------------------------ (5) breakers and a fallback cell
+
+def _check_settings(settings: Any) -> dict:
+    if not isinstance(settings, dict):
+        raise NotYet("hand in a dict of the router's settings, e.g. dict(breaker=..., "
+                     f"redirect=..., fallback=...), not {type(settings).__name__}.")
+    if len(settings) > len(SETTINGS) or not all(isinstance(k, str) for k in settings):
+        raise NotYet("your settings may only name " + ", ".join(SETTINGS) + ".")
+    unknown = [k for k in settings if k not in SETTINGS]
+    if unknown:
+        raise NotYet(f"your settings name {unknown[0]!r}; the fleet, its load, capacity and "
+                     "health check are given: set only " + ", ".join(SETTINGS) + ".")
+    fallback = settings.get("fallback")
+    if fallback is not None:
+        if not isinstance(fallback, Fallback):
+            raise NotYet("fallback must be a labkit.simulation.Fallback(...) or None, not "
+                         f"{type(fallback).__name__}.")
+        if fallback.capacity > FALLBACK_BUDGET:
+            raise NotYet(f"your fallback cell has {fallback.capacity:,.0f} req/s of capacity; "
+                         f"the budget is {FALLBACK_BUDGET:,}.")
+    return dict(settings)
 
 
-def exercises() -> list[Exercise]:
+def _fleet_run(settings: dict, faults: list):
+    # The worst case for a path nobody has used: a fallback that carries no traffic before
+    # the emergency (idle, or "live" with no share) has a latent defect, and it is real.
+    # A live fallback has carried traffic all along, so the engine never applies it.
+    fallback = settings.get("fallback")
+    if fallback is not None:
+        untested = fallback.mode == "idle" or fallback.share <= 0
+        broken = dataclasses.replace(fallback, mode="idle", latent_defect=1.0,
+                                     warmup=fallback.warmup if fallback.mode == "idle" else 0.0)
+        settings = {**settings, "fallback": broken if untested else fallback}
+    return simulate(cells(4, regions=2, deploy_waves=2), FLEET_LOAD, duration=FLEET_RUN,
+                    arrivals="fluid", cell_capacity=FLEET_CAPACITY, detection=DETECTION,
+                    faults=faults, **settings)
+
+
+def grade_fallback(settings: Any) -> str:
+    """Cell 3 dead, then (another run) a bad deploy to wave 1: each must stay partial."""
+    settings = _check_settings(settings)
+    scenarios = {"cell 3 died": [crash("cell3-app", at=OUTAGE_AT, duration=OUTAGE_FOR)],
+                 "a bad deploy took wave 1": [bad_deploy("wave1", at=OUTAGE_AT,
+                                                         duration=OUTAGE_FOR)]}
+    runs = {label: _fleet_run(settings, faults) for label, faults in scenarios.items()}
+    one_for_all = settings.get("breaker") is not None and settings.get("breaker_at") == "client"
+    for label, run in runs.items():
+        if one_for_all and run.rejected.sum() > 0:
+            raise NotYet(f"this breaker counts every cell's errors together: when {label}, it "
+                         f"opened and rejected {run.rejected.sum():,.0f} requests from every "
+                         "cell's customers, the healthy cells' included "
+                         f"({run.success_ratio:.1%} served).")
+    fallback = settings.get("fallback")
+    redirect = settings.get("redirect", "others")
+    outage = runs["a bad deploy took wave 1"]
+    before = outage.window(0, OUTAGE_AT)
+    if fallback is not None and redirect == "fallback":
+        served_before = float(outage.cell_good[before, -1].sum())
+        if served_before <= 0:
+            rate, share = _served(outage, OUTAGE_AT, OUTAGE_AT + OUTAGE_FOR)
+            raise NotYet("your fallback is idle: it served no request before the outage, so "
+                         "nothing showed that its path works; its latent defect surfaces in "
+                         f"the emergency, and wave 1's customers get nothing "
+                         f"({outage.success_ratio:.1%} served over the run).")
+    moves = (settings.get("failover", "none") == "health check"
+             or (settings.get("breaker") is not None and not one_for_all))
+    if not moves:
+        run = runs["cell 3 died"]
+        raise NotYet("nothing moves a dead cell's customers: no health check and no breaker "
+                      f"per cell, so cell 3's customers got nothing for {OUTAGE_FOR} s "
+                      f"({run.success_ratio:.1%} served).")
+    during = outage.window(OUTAGE_AT, OUTAGE_AT + OUTAGE_FOR)
+    if outage.success_ratio < FLEET_TARGET and redirect != "fallback":
+        shed = float(outage.shed[during].sum())
+        raise NotYet("without headroom the survivors shed: your router sends wave 1's "
+                     "customers to cells 3 and 4, not to a fallback cell, and they shed "
+                     f"{shed:,.0f} requests ({outage.success_ratio:.1%} served). Headroom for "
+                     "one dead cell does not cover two.")
+    if fallback is not None and outage.success_ratio < FLEET_TARGET:
+        fallback_shed = float(outage.cell_failed[during, -1].sum())
+        if fallback_shed > 0:
+            busiest = float((outage.cell_good[during, -1] + outage.cell_failed[during, -1])
+                            .max() / outage.step)
+            raise NotYet(f"your fallback cell turned away {fallback_shed:,.0f} requests during "
+                         f"the outage: it was sent up to {busiest:,.0f} req/s, more than its "
+                         f"{fallback.capacity:,.0f} ({outage.success_ratio:.1%} served).")
+    for label, run in runs.items():
+        if run.success_ratio < FLEET_TARGET:
+            if settings.get("breaker") is None:
+                raise NotYet(f"your router waits for the health check: when {label}, the dead "
+                             f"cells' customers got nothing for the first {DETECTION} s "
+                             f"({run.success_ratio:.2%} served, short of "
+                             f"{FLEET_TARGET:.0%}).")
+            raise NotYet(f"when {label}, your setup serves {run.success_ratio:.2%} of the "
+                         f"requests, short of {FLEET_TARGET:.0%}: how soon do your breakers "
+                         "open?")
+    a, b = (run.success_ratio for run in runs.values())
+    extra = ""
+    if fallback is not None and redirect == "fallback":
+        extra = (f"; your live fallback served {float(outage.cell_good[before, -1].sum()):,.0f}"
+                 " requests before the outage, so its path is known to work")
+    return (f"both outages stay partial: {a:.2%} served when cell 3 died, {b:.2%} when a bad "
+            f"deploy took wave 1{extra}.")
+
+
+# ---------------------------------------------------------------------------- chapter
+
+def exercises() -> list:
     return [
-        Exercise("cell capacity for N+1", "number", _cell_capacity_for_n_plus_one,
-                 ("when one cell dies, the router spreads its customers over the others: how "
-                  "many cells carry the whole peak then?",
-                  "each survivor must serve the peak divided by the number of survivors "
-                  "(lesson 04's static stability: N - 1 cells carry everything).")),
-        Exercise("largest safe deploy wave", "count", _largest_safe_wave,
-                 ("a bad build takes every cell of its wave at once; the cells outside the wave "
-                  "must then carry the whole load.",
-                  "find how many cells' capacity the load needs (round up), and subtract that "
-                  "from the number of cells.")),
-        Exercise("idle fallback share served", "number", _idle_fallback_share,
-                 ("the idle fallback starts cold: its capacity grows step by step over the "
-                  "warm-up, from the first second traffic reaches it. Give a fraction between "
-                  "0 and 1.",
-                  "simulate it (redirect=\"fallback\", fallback=Fallback(..., mode=\"idle\", "
-                  "warmup=...)) and divide run.cell_good[during, -1].sum(), the fallback's good "
-                  "responses, by what cell 1's customers sent during the outage.")),
+        Build("headroom for a dead cell", grade_headroom,
+              ("when one of N cells dies, the N - 1 survivors must carry the whole peak "
+               "between them.",
+               "count the capacity a fleet of N cells needs for that, for a few values of N: "
+               "more, smaller cells each take a smaller share of a dead cell's load."),
+              ARCH_HANDS_IN),
+        Build("deploy waves", grade_waves,
+              ("a bad build fails every cell of its wave at once; the cells outside the wave "
+               "must then carry the whole peak.",
+               "how many of these cells does the peak need? The others may fail together, "
+               "and more waves make each wave smaller."),
+              ARCH_HANDS_IN),
         Exercise("second the breaker opens", "count", _second_the_breaker_opens,
                  ("a breaker computes no failure rate until its window holds at least "
                   "minimum_number_of_calls calls, however many of them failed.",
                   "replay the calls: for each second, breaker.allow(second), then "
                   "breaker.record(outcome == \"S\", second); note when breaker.state first "
                   "becomes \"open\". The threshold is compared with >=.")),
-        Exercise("success ratio with one breaker for all", "number", _client_breaker_success,
-                 ("one breaker in front of all four cells sees the failures of the whole "
-                  "service: is a quarter of the calls above Polly's 10 % threshold? Give a "
-                  "fraction between 0 and 1.",
-                  "simulate it with breaker=polly(), breaker_at=\"client\" and "
-                  "arrivals=\"fluid\", and read run.success_ratio.")),
-        Exercise("dead cells that trip one breaker", "count", _fewest_dead_cells_that_trip,
-                 ("without failover, k dead cells of four fail k quarters of the calls; the "
-                  "breaker trips when that share reaches its threshold.",
-                  "resilience4j's failureRateThreshold is 50 %, compared with >= (the "
-                  "failure rate reaching the threshold trips it).")),
+        Build("breaker that tells death from a blip", grade_breaker,
+              ("a dead cell and a blip look the same for their first seconds: the breaker "
+               "must need more seconds of failures than a blip lasts, and fewer than the "
+               "delay you allow.",
+               "with a time-based window of W seconds and a threshold t, a link failing "
+               "every call opens after about t x W seconds; then keep the open wait short."),
+              "a BreakerConfig (labkit.breaker.BreakerConfig(...))"),
+        Build("breakers and a fallback cell", grade_fallback,
+              ("ask of each part of your setup: which errors does each breaker count, how soon "
+               "does the router move a dead cell's customers, and where do they go?",
+               "N+1 headroom covers one dead cell, not a wave of two: where else can the "
+               "router send them, and how would you know before the emergency that it works "
+               "and has room for them?"),
+              "a dict of the router's settings (breaker, breaker_at, redirect, fallback, "
+              "failover)"),
     ]

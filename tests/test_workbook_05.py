@@ -1,0 +1,276 @@
+"""Workbook 05: each check grades what the learner builds, by simulating it.
+
+The solution's artefacts pass; realistic wrong artefacts fail with their own diagnosis; a bare
+number never passes a Build; hostile values are refused promptly, in little memory.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import runpy
+import time
+import tracemalloc
+
+import nbformat
+import pytest
+
+from conftest import REPO
+from labkit.breaker import BreakerConfig, hystrix, polly, pybreaker, resilience4j
+from labkit.catalog import cells
+from labkit.check import Build, Exercise, NotYet, workbook
+from labkit.exercises import breakers as chapter
+from labkit.model import Architecture
+from labkit.simulation import Fallback
+
+CHAPTER = "05_fallback_and_breakers"
+SOLUTIONS = REPO / "workbook" / "solutions" / f"{CHAPTER}.py"
+NOTEBOOK = REPO / "workbook" / f"{CHAPTER}.ipynb"
+
+
+@pytest.fixture(scope="module")
+def answers():
+    return runpy.run_path(str(SOLUTIONS))["ANSWERS"]
+
+
+def builds():
+    return {e.name: e for e in chapter.exercises() if isinstance(e, Build)}
+
+
+def diagnosis(name, artefact):
+    """The grader's NotYet message for an artefact that must fail."""
+    with pytest.raises(NotYet) as caught:
+        builds()[name].grade(artefact)
+    return str(caught.value)
+
+
+# ------------------------------------------------------------------ the chapter's shape
+
+def test_at_least_two_thirds_are_builds():
+    exercises = chapter.exercises()
+    kinds = [isinstance(e, Build) for e in exercises]
+    assert sum(kinds) * 3 >= 2 * len(kinds) and len(kinds) >= 4
+    assert all(isinstance(e, (Build, Exercise)) for e in exercises)
+
+
+def test_the_notebook_states_the_numbers_the_graders_use():
+    text = "\n".join(c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells
+                     if c.cell_type == "markdown")
+    text = " ".join(text.split())  # as rendered: a line break is a space
+    for number in (chapter.HEADROOM_PEAK, chapter.HEADROOM_BUDGET, chapter.WAVE_CAPACITY,
+                   chapter.WAVE_PEAK, chapter.FLEET_LOAD, chapter.FALLBACK_BUDGET,
+                   chapter.TUNE_LOAD):
+        assert f"{number:,}" in text, number
+    for phrase in (f"at most **{chapter.HEADROOM_MAX_CELLS} cells**",
+                   f"**{chapter.WAVE_CELLS} cells**", f"at most {chapter.WAVE_MOST} waves",
+                   f"**{chapter.BLIP_AT} s**", f"**{chapter.BLIP_FOR} s**",
+                   f"**{chapter.DEATH_AT} s**", f"**{chapter.DEATH_FOR} s**",
+                   f"by the {chapter.OPEN_WITHIN}th second", f"within {chapter.CLOSE_WITHIN} s",
+                   f"at least {chapter.FLEET_TARGET:.0%}".replace("%", " %"),
+                   f"{chapter.OUTAGE_FOR} s from {chapter.OUTAGE_AT} s"):
+        assert phrase.replace("**", "") in text.replace("**", ""), phrase
+
+
+# ------------------------------------------------------------------ the solution passes
+
+def test_every_solution_artefact_passes(answers):
+    for name, build in builds().items():
+        achieved = build.grade(answers[name])
+        assert isinstance(achieved, str) and achieved, name
+
+
+def test_solutions_score_full_and_blank_scores_zero(capsys):
+    wb = workbook(CHAPTER, solutions=str(SOLUTIONS))
+    for name in wb.exercises:
+        assert wb.check(name, None).passed, name
+    assert str(wb.score()) == f"Score: {len(wb.exercises)}/{len(wb.exercises)}"
+    capsys.readouterr()
+    blank = workbook(CHAPTER)
+    for name in blank.exercises:
+        assert not blank.check(name, None).passed
+    assert str(blank.score()) == f"Score: 0/{len(blank.exercises)}"
+    assert capsys.readouterr().out.count("Hint:") == len(blank.exercises)
+
+
+def test_a_solutions_file_of_bare_numbers_does_not_score_full(tmp_path, capsys):
+    numbers = tmp_path / "numbers.py"
+    numbers.write_text("ANSWERS = {'headroom for a dead cell': 300, 'deploy waves': 4, "
+                       "'second the breaker opens': 9, "
+                       "'breaker that tells death from a blip': 4, "
+                       "'breakers and a fallback cell': 0.99}\n")
+    wb = workbook(CHAPTER, solutions=str(numbers))
+    for name in wb.exercises:
+        wb.check(name, None)
+    score = wb.score()
+    assert score.passed <= score.total - len(builds())
+
+
+# ------------------------------------------------ realistic wrong artefacts, diagnosed
+
+@pytest.mark.parametrize("artefact, phrase", [
+    (cells(4, tier_capacity=400), "over the budget of 1,500"),
+    (cells(4, tier_capacity=375), "without headroom the survivors shed"),
+    (cells(4, tier_capacity=375), "serve 1,125 of the 1,200"),
+    (cells(6), "no capacity limit"),
+    (cells(1, tier_capacity=1_500), "one cell"),
+    (cells(16, tier_capacity=80), "at most 12"),
+    (cells(4, tier_capacity=250), "sheds even with every cell up"),
+], ids=["4 cells over budget", "4 cells no headroom", "measured survivors",
+        "unlimited", "one cell", "too many cells", "too small for the peak"])
+def test_headroom_diagnoses(artefact, phrase):
+    assert phrase in diagnosis("headroom for a dead cell", artefact)
+
+
+@pytest.mark.parametrize("artefact, phrase", [
+    (cells(8, tier_capacity=200), "no deploy waves"),
+    (cells(8, deploy_waves=1, tier_capacity=200), "takes all 8 cells at once"),
+    (cells(8, deploy_waves=3, tier_capacity=200), "takes 3 cells at once; the other 5 serve 1,000"),
+    (cells(8, deploy_waves=2, tier_capacity=200), "headroom for one cell does not cover"),
+    (cells(8, deploy_waves=8, tier_capacity=200), "must finish in at most 5"),
+    (cells(8, deploy_waves=4, tier_capacity=300), "each serve 200 req/s"),
+    (cells(6, deploy_waves=3, tier_capacity=200), "has 8 cells; yours has 6"),
+], ids=["no waves", "one wave", "three waves", "two waves", "too many waves",
+        "more capacity", "other fleet"])
+def test_wave_diagnoses(artefact, phrase):
+    assert phrase in diagnosis("deploy waves", artefact)
+
+
+@pytest.mark.parametrize("artefact, phrase", [
+    (resilience4j(), "opened 1 s into a 3 s blip"),
+    (pybreaker(), "a blip that short must not open it"),
+    (polly(), "opened 3 s into a 3 s blip"),
+    (hystrix(), "opened 5 s after cell 3 died, later than 4 s"),
+    (BreakerConfig(0.5, "time", 8, 20, 60, 1), "kept cell 3's link open"),
+    (BreakerConfig(0.5, "time", 8, 10**6, 5, 1), "never opened while cell 3 was dead"),
+    (BreakerConfig(0.5, "count", 10, 10, 5, 1), "window holds about 0.04 s"),
+], ids=["resilience4j", "pybreaker", "polly", "hystrix", "long wait", "huge minimum",
+        "small count window"])
+def test_breaker_diagnoses(artefact, phrase):
+    assert phrase in diagnosis("breaker that tells death from a blip", artefact)
+
+
+LIVE = Fallback(550, mode="live", share=0.05)
+
+
+@pytest.mark.parametrize("artefact, phrase", [
+    (dict(breaker=hystrix(), breaker_at="client", redirect="fallback", fallback=LIVE),
+     "this breaker counts every cell's errors together"),
+    (dict(breaker=polly(), breaker_at="client"), "counts every cell's errors together"),
+    (dict(breaker=hystrix(), redirect="fallback", fallback=Fallback(550, mode="idle")),
+     "your fallback is idle"),
+    (dict(breaker=hystrix(), redirect="fallback",
+          fallback=Fallback(550, mode="idle", warmup=0)), "its latent defect"),
+    (dict(breaker=hystrix(), redirect="fallback", fallback=Fallback(550, share=0.0)),
+     "served no request before the outage"),
+    (dict(breaker=hystrix()), "without headroom the survivors shed"),
+    (dict(breaker=hystrix(), fallback=LIVE), "not to a fallback cell"),
+    (dict(failover="health check", redirect="fallback", fallback=LIVE),
+     "waits for the health check"),
+    (dict(breaker=hystrix(), redirect="fallback", fallback=Fallback(500)),
+     "more than its 500"),
+    (dict(breaker=hystrix(), redirect="fallback", fallback=Fallback(2_000)),
+     "the budget is 600"),
+    ({}, "nothing moves a dead cell's customers"),
+    (dict(breaker=BreakerConfig(0.9, "time", 30, 20, 5, 1), redirect="fallback", fallback=LIVE),
+     "how soon do your breakers open"),
+    (dict(cell_capacity=10**6), "your settings name 'cell_capacity'"),
+], ids=["one for all with fallback", "one for all polly", "idle", "idle no warm-up",
+        "live with no share", "no fallback", "fallback not used", "health check only",
+        "fallback too small", "fallback over budget", "nothing", "slow breaker", "extra key"])
+def test_fallback_diagnoses(artefact, phrase):
+    assert phrase in diagnosis("breakers and a fallback cell", artefact)
+
+
+def test_diagnoses_never_give_the_answer_away():
+    # The fewest waves (4), the cells and capacity of a solution, the number of the
+    # chosen window: none may appear in a diagnosis of a wrong artefact.
+    text = diagnosis("deploy waves", cells(8, deploy_waves=3, tier_capacity=200))
+    assert "4 waves" not in text and "deploy_waves=4" not in text
+    text = diagnosis("headroom for a dead cell", cells(4, tier_capacity=400))
+    assert not re.search(r"\b(5|6) cells\b", text) and "240" not in text
+    for hint in (h for b in builds().values() for h in b.hints):
+        assert "sliding_window_size=" not in hint and "deploy_waves=4" not in hint
+
+
+# ---------------------------------------------------------------- bare numbers, hostile
+
+BARE = [1_500, 300, 4, 0.99, 9]
+
+
+@pytest.mark.parametrize("value", BARE)
+@pytest.mark.parametrize("name", sorted(builds()))
+def test_a_bare_number_fails_every_build(name, value):
+    assert "hand in" in diagnosis(name, value)
+
+
+def _nested(depth):
+    value = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+HOSTILE = [None, math.nan, 10**400, -1, "cells(5)", {"a": 1}, range(10**12), _nested(100_000),
+           [cells(4)], b"bytes", object(), math.inf, True, Ellipsis,
+           {str(i): i for i in range(100_000)}]
+HOSTILE_IDS = ["None", "nan", "10**400", "-1", "string", "dict", "range", "nested", "list",
+               "bytes", "object", "inf", "True", "Ellipsis", "huge dict"]
+
+
+@pytest.mark.parametrize("value", HOSTILE, ids=HOSTILE_IDS)
+@pytest.mark.parametrize("name", sorted(builds()))
+def test_hostile_values_are_refused_promptly(name, value, capsys):
+    wb = workbook(CHAPTER)
+    tracemalloc.start()
+    started = time.perf_counter()
+    result = wb.check(name, value)
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert not result.passed
+    assert elapsed < 1.0, f"{name}: {elapsed:.2f} s"
+    assert peak < 50e6, f"{name}: {peak / 1e6:.0f} MB"
+    assert "Hint:" in capsys.readouterr().out
+
+
+def _huge_fleet():
+    return cells(512)
+
+
+HOSTILE_BUILT = {
+    "headroom for a dead cell": [_huge_fleet(), Architecture("empty"),
+                                 cells(12, tier_capacity=1e12)],
+    "deploy waves": [_huge_fleet(), cells(8, deploy_waves=8, tier_capacity=1e-9)],
+    "breaker that tells death from a blip": [
+        BreakerConfig(0.5, "time", 86_400, 10**9, 1e9, 100_000),
+        BreakerConfig(1.0, "count", 100_000, 100_000, 1e-9, 1)],
+    "breakers and a fallback cell": [
+        dict(breaker="hystrix"), dict(failover=range(10**12)),
+        dict(fallback=Fallback(600, share=0.5), redirect="fallback", breaker=hystrix()),
+        dict(breaker=BreakerConfig(0.5, "time", 86_400, 10**9, 1e9, 100_000)),
+        {("failover",): 1}, dict(fallback={"capacity": 600})],
+}
+
+
+@pytest.mark.parametrize("name, value", [(n, v) for n, vs in HOSTILE_BUILT.items() for v in vs])
+def test_hostile_artefacts_built_with_labkit_are_refused_promptly(name, value, capsys):
+    # These are valid labkit objects, so the grader may simulate them (a few hundred steps):
+    # timed without tracemalloc, whose bookkeeping slows numpy down several times, with a
+    # bound that leaves room for a shared machine; memory measured in a second run.
+    started = time.perf_counter()
+    result = workbook(CHAPTER).check(name, value)
+    elapsed = time.perf_counter() - started
+    tracemalloc.start()
+    workbook(CHAPTER).check(name, value)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    out = capsys.readouterr().out
+    assert not result.passed, out
+    assert elapsed < 3.0, f"{name}: {elapsed:.2f} s"
+    assert peak < 50e6, f"{name}: {peak / 1e6:.0f} MB"
+    assert "Traceback" not in out
+
+
+def test_a_huge_fleet_is_refused_before_it_is_simulated():
+    text = diagnosis("headroom for a dead cell", _huge_fleet())
+    assert "at most 400" in text
