@@ -151,21 +151,22 @@ def test_architecture_size_is_bounded():
 
 
 def test_wrong_answers_get_directional_hints(capsys):
+    # Chapter 01's value exercise; its Builds are tested in tests/test_workbook_01.py.
     wb = workbook("01_monolith")
     assert not wb.check("chain availability", 99.84).passed
     assert "percentage" in capsys.readouterr().out
-    assert not wb.check("replicas for four nines", 1).passed
-    assert "too low" in capsys.readouterr().out
-    assert not wb.check("single points of failure", ["lb"]).passed
-    assert "missing" in capsys.readouterr().out
+    assert not wb.check("chain availability", 0.9999).passed
+    assert "optimistic" in capsys.readouterr().out
+    assert not wb.check("chain availability", 0.99).passed
+    assert "pessimistic" in capsys.readouterr().out
     assert not wb.check("chain availability", object()).passed
 
 
 def test_right_answers_pass():
     wb = workbook("01_monolith")
     assert wb.check("chain availability", labkit.series(0.9999, 0.999, 0.9995)).passed
-    assert wb.check("replicas for four nines", 3).passed
-    assert wb.check("single points of failure", {"db", "lb"}).passed
+    assert wb.check("fewest replicas for three nines",
+                    catalog.replicated_monolith(3, app=0.97)).passed
 
 
 def test_unknown_exercise_and_bad_solutions_path():
