@@ -1,9 +1,9 @@
 """Backoff with jitter, and Marc Brooker's experiment that shows why jitter matters.
 
 Marc Brooker, "Exponential Backoff And Jitter", AWS Architecture Blog, 2015
-(``reference/facts.md``). A retry sleeps before it tries again; the policies, for the retry
-whose exponent is ``n`` (``n = 0`` for the first, so plain exponential sleeps base, 2 base,
-4 base, ...):
+(``lessons/sources.md``, "brooker-backoff"). A retry sleeps before it tries again; the
+policies, for the retry whose exponent is ``n`` (``n = 0`` for the first, so plain
+exponential sleeps base, 2 base, 4 base, ...):
 
 ==================  ======================================================
 ``"none"``          retry at once: 0

@@ -1,111 +1,439 @@
-"""Workbook 03: overload, shedding or queueing, shared capacity, metastable load, jitter.
+"""Workbook 03: overload and retries, graded on what the learner builds.
 
-Each expected answer is measured on labkit's simulation (fluid arrivals, so exact) or on its
-reproduction of Brooker's experiment, not computed with the formula a learner is likely to use.
+Five of the six exercises are :class:`~labkit.check.Build` s: the learner hands in an
+overload setting, a retry policy with a budget, a retry placement for a five-layer stack, a
+backoff, and a database's capacity; each check runs it through labkit's simulation (or its
+reproduction of Brooker's experiment) against the target the question states, and says what
+the artefact did. One is a value (:class:`~labkit.check.Exercise`), measured on the
+simulation, not computed with the rule a learner is likely to use.
 
->>> [e.name for e in exercises()][:2]
-['goodput while shedding', 'overload setting that keeps goodput']
+Every scenario runs with steady (``arrivals="fluid"``) arrivals, so a learner who runs the
+same call gets the same numbers the check reports.
+
+>>> [e.name for e in exercises()]  # doctest: +NORMALIZE_WHITESPACE
+['bounded queue', 'retry budget', 'retry at one layer', 'tuned backoff', 'stable capacity',
+ 'highest stable load']
+>>> grade_bounded_queue({"overload": "queue", "max_queue": 60})  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+labkit.check.NotYet: your queue keeps a request for 60 s, but clients give up after 5 s: ...
 """
 
 from __future__ import annotations
 
-from ..backoff import occ_sweep
-from ..check import Exercise
+import functools
+import math
+import numbers
+from typing import Any
+
+from ..backoff import occ_experiment
+from ..check import Build, Exercise, NotYet
+from ..errors import LabkitError
 from ..model import Architecture
-from ..simulation import Retry, constant, network_blip, simulate, traffic_spike
+from ..simulation import (Retry, constant, crash, error_rate, network_blip, simulate,
+                          simulate_stack, traffic_spike)
+from ..simulation.layers import layer_names
+from ..simulation.study import blip_run, goodput_after_blip
 
-# The numbers the workbook's questions state.
-SHED_CAPACITY = 1_200      # (a), (b): requests per second one service serves
-SHED_OFFERED = 3_000       # (a): requests per second arriving ...
-SHED_SECONDS = 90          # ... for this long
-MODES_OFFERED = 1_500      # (b): requests per second arriving for MODES_SECONDS
-MODES_SECONDS = 120
-MODES_TIMEOUT = 5.0        # (b): seconds a client waits
-MODES_QUEUE = 60.0         # (b): seconds a request may wait in the queue
-APP_CAPACITY = 900         # (c): the monolith's one app
-GROUP_LOAD = 300           # (c): buyers and readers, each, requests per second
-READERS_MULTIPLE = 3       # (c): the readers' spike
-DB_CAPACITY = 600          # (d): queries per second the database serves
-ATTEMPTS = 3               # (d): attempts in all per query (the first and two retries)
-CLIENTS, RUNS, SEED = 100, 20, 3   # (e): Brooker's experiment
+# ------------------------------------------------------------------ the numbers the questions state
+
+# (a) bounded queue: a service, short bursts and a long spike.
+SERVICE_CAPACITY = 1_200      # requests per second
+SERVICE_LATENCY_MS = 50
+SERVICE_LOAD = 900            # requests per second on an ordinary day
+SERVICE_TIMEOUT = 5.0         # seconds a client waits
+BURSTS = (20, 50, 80, 110)    # each burst doubles the traffic for BURST_SECONDS from these times
+BURST_SECONDS = 3
+SPIKE_AT, SPIKE_SECONDS = 20, 60   # the long spike: traffic x2
+SPIKE_MULTIPLE = 2
+QUEUE_RUN = 140               # seconds each scenario runs
+QUEUE_STEP = 0.25
+BURST_TARGET = 0.995          # share of the requests served across the bursts
+SPIKE_TARGET = 0.95           # goodput during the spike, as a share of capacity
+AFTER_TARGET = 0.99           # share of requests served from 10 s after the spike on
+MAX_QUEUE_ALLOWED = 120.0     # seconds: the longest queue the check simulates
+
+# (b), (e), (f): HotOS 2021's database (lessons/sources.md, "metastable").
+DB_CAPACITY = 300             # queries per second
+DB_LATENCY_MS = 50
+DB_LOAD = 280                 # queries per second the business needs
+DB_TIMEOUT = 1.0
+ERROR_RATE = 0.05             # (b) transient errors at the database ...
+ERROR_SECONDS = 60            # ... for this long
+FAILED_TARGET = 0.005         # (b) at most this share of queries may fail
+BLIP_SECONDS = 10             # (b) the network blip
+RECOVERY_TARGET = 0.95        # (b), (e): goodput after a blip, as a share of the load
+MAX_CAP_ALLOWED = 20.0        # seconds: the longest backoff cap the checks simulate (Retry's default)
+STABLE_BLIPS = (10, 30, 60)   # (e) blips the database must recover from
+STABLE_COST = 600             # (e) the most capacity the budget pays for (QPS)
+F_CAPACITY = 600              # (f) a database of this capacity ...
+F_ATTEMPTS = 3                # ... whose clients make this many attempts in all
+
+# (c) retry at one layer: a five-layer stack.
+STACK_LAYERS = 5
+STACK_LOAD = 100              # requests per second
+STACK_ERRORS = 0.05           # transient errors at the bottom
+STACK_SUCCESS_TARGET = 0.995  # share of requests that must succeed despite them
+STACK_LIMIT = 5               # at most this many database calls per request during an outage
+STACK_OUTAGE = (5, 30)        # the bottom is down from 5 s for 30 s
+STACK_STEP = 0.1
+
+# (d) tuned backoff: Brooker's experiment (lessons/sources.md, "brooker-backoff").
+OCC_CLIENTS, OCC_RUNS, OCC_SEED = 100, 20, 3
+OCC_CALLS_TARGET = 0.40       # at most this share of plain exponential backoff's calls
+OCC_TIME_TARGET_MS = 4_000    # every client done within this, on average
+
+MAX_DICT_KEYS = 10
 
 
-def _service(capacity: float) -> Architecture:
-    return Architecture("service").add_component("service", capacity=capacity)
+# ------------------------------------------------------------------ shared checks of an artefact
 
 
-def _goodput_while_shedding() -> float:
-    run = simulate(_service(SHED_CAPACITY), constant(SHED_OFFERED), duration=SHED_SECONDS,
-                   overload="shed", arrivals="fluid")
-    return float(run.good.sum())
+def _number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _better_overload_setting() -> str:
-    # Simulate both settings and keep the one that served more good responses.
-    served = {mode: simulate(_service(SHED_CAPACITY), constant(MODES_OFFERED),
-                             duration=MODES_SECONDS, step=0.5, overload=mode,
-                             max_queue=MODES_QUEUE, timeout=MODES_TIMEOUT,
-                             arrivals="fluid").good.sum()
-              for mode in ("shed", "queue")}
-    return max(served, key=served.get)
+def _settings(artefact: Any, allowed: dict[str, str], what: str) -> dict:
+    """A small dict with only the keys ``allowed`` names (key -> what it holds)."""
+    if not isinstance(artefact, dict):
+        raise NotYet(f"hand in {what}, not {_kind(artefact)}.")
+    if len(artefact) > MAX_DICT_KEYS:
+        raise NotYet(f"your dict has {len(artefact):,} keys; expected only "
+                     + ", ".join(map(repr, allowed)) + ".")
+    unknown = [k for k in artefact if k not in allowed]
+    if unknown:
+        shown = repr(unknown[0]) if isinstance(unknown[0], str) else f"a {_kind(unknown[0])}"
+        raise NotYet(f"your dict has a key {shown[:40]} this check does not know; expected "
+                     + " and ".join(f"{k!r} ({v})" for k, v in allowed.items()) + ".")
+    return artefact
 
 
-def _buyers_served_in_monolith() -> float:
-    # The engine divides the shared app's capacity by demand; read the buyers' share off it.
-    arch = Architecture("monolith").add_component("app", capacity=APP_CAPACITY)
-    arch.add_feature("buyers", ["app"]).add_feature("readers", ["app"])
-    arch.set_partitions({"buyers": 0.5, "readers": 0.5})
-    run = simulate(arch, constant(2 * GROUP_LOAD), duration=20, arrivals="fluid",
-                   faults=[traffic_spike(READERS_MULTIPLE, at=10, duration=10, target="readers")])
-    buyers = run.cells.index("buyers")
-    good, failed = run.cell_good[15, buyers], run.cell_failed[15, buyers]
-    return float(good / (good + failed))
+def _seconds(value: Any, high: float) -> float | None:
+    """``value`` as seconds from 0 to ``high``, or None (NaN, 10**400, a string...)."""
+    if not _number(value):
+        return None
+    try:
+        seconds = float(value)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return seconds if 0.0 <= seconds <= high else None
 
 
+def _kind(value: Any) -> str:
+    if _number(value):
+        return "a bare number"
+    return f"a {type(value).__name__}"
+
+
+def _retry(value: Any, argument: str = "your retry policy") -> Retry:
+    """A Retry, validated again (a frozen dataclass can still be forced), with a cap the
+    checks can simulate promptly."""
+    if not isinstance(value, Retry):
+        raise NotYet(f"{argument} should be a labkit.simulation.Retry(...), not {_kind(value)}.")
+    try:
+        retry = Retry(value.attempts, value.backoff, value.base, value.cap, value.budget,
+                      value.refill)
+    except LabkitError as bad:
+        raise NotYet(f"{argument} is not a valid Retry: {bad}") from None
+    except Exception:  # noqa: BLE001 - fields forced to odd objects
+        raise NotYet(f"{argument} is not a valid Retry.") from None
+    if retry.backoff != "none" and retry.cap > MAX_CAP_ALLOWED:
+        raise NotYet(f"{argument} backs off for up to {retry.cap:g} s (its cap); this check "
+                     f"simulates caps of at most {MAX_CAP_ALLOWED:g} s.")
+    return retry
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1%}" if x < 0.999 else f"{x:.2%}"
+
+
+# ------------------------------------------------------------------ (a) bounded queue
+
+
+def _service() -> Architecture:
+    return Architecture("service").add_component("service", capacity=SERVICE_CAPACITY,
+                                                  latency_ms=SERVICE_LATENCY_MS)
+
+
+def _queue_run(overload: str, max_queue: float, faults: list):
+    return simulate(_service(), constant(SERVICE_LOAD), duration=QUEUE_RUN, step=QUEUE_STEP,
+                    overload=overload, max_queue=max_queue, timeout=SERVICE_TIMEOUT,
+                    faults=faults, arrivals="fluid")
+
+
+def bursts() -> list:
+    """The four short bursts of exercise (a)."""
+    return [traffic_spike(SPIKE_MULTIPLE, at=at, duration=BURST_SECONDS) for at in BURSTS]
+
+
+def long_spike() -> list:
+    """The long spike of exercise (a)."""
+    return [traffic_spike(SPIKE_MULTIPLE, at=SPIKE_AT, duration=SPIKE_SECONDS)]
+
+
+def grade_bounded_queue(artefact: Any) -> str:
+    """Exercise (a): overload settings that absorb short bursts and keep goodput in a spike."""
+    settings = _settings(artefact, {"overload": '"shed" or "queue"',
+                                    "max_queue": "seconds a request may wait"},
+                         'a dict of overload settings, e.g. {"overload": "queue", "max_queue": 10}')
+    overload = settings.get("overload")
+    if overload not in ("shed", "queue"):
+        raise NotYet('"overload" should be "shed" or "queue".')
+    max_queue = _seconds(settings.get("max_queue", 30.0), MAX_QUEUE_ALLOWED)
+    if max_queue is None:
+        raise NotYet(f'"max_queue" should be the seconds a request may wait in the queue, '
+                     f"from 0 to {MAX_QUEUE_ALLOWED:g}.")
+    spike = _queue_run(overload, max_queue, long_spike())
+    during = spike.mean_goodput(SPIKE_AT, SPIKE_AT + SPIKE_SECONDS)
+    after = spike.window(SPIKE_AT + SPIKE_SECONDS + 10)
+    new_after = float(spike.new[after].sum())
+    served_after = 1.0 - float(spike.gave_up[after].sum()) / new_after
+    if during < SPIKE_TARGET * SERVICE_CAPACITY or served_after < AFTER_TARGET:
+        if overload == "queue" and max_queue >= SERVICE_TIMEOUT:
+            raise NotYet(f"your queue keeps a request for {max_queue:g} s, but clients give up "
+                         f"after {SERVICE_TIMEOUT:g} s: during the {SPIKE_SECONDS} s spike "
+                         f"goodput fell to {during:,.0f} req/s (target at least "
+                         f"{SPIKE_TARGET * SERVICE_CAPACITY:,.0f}), and from 10 s after it "
+                         f"{_pct(served_after)} of requests were served (target "
+                         f"{_pct(AFTER_TARGET)}).")
+        raise NotYet(f"during the {SPIKE_SECONDS} s spike goodput was {during:,.0f} req/s "
+                     f"(target at least {SPIKE_TARGET * SERVICE_CAPACITY:,.0f}), and from 10 s "
+                     f"after it {_pct(served_after)} of requests were served (target "
+                     f"{_pct(AFTER_TARGET)}).")
+    burst = _queue_run(overload, max_queue, bursts())
+    served = 1.0 - float(burst.gave_up.sum()) / float(burst.new.sum())
+    if served < BURST_TARGET:
+        lost = float(burst.gave_up.sum())
+        if overload == "shed":
+            raise NotYet(f"shedding refused {lost:,.0f} requests in the four {BURST_SECONDS} s "
+                         f"bursts: {_pct(served)} of the requests were served (target "
+                         f"{_pct(BURST_TARGET)}).")
+        raise NotYet(f"your queue keeps a request for only {max_queue:g} s: the bursts "
+                     f"overflowed it and {lost:,.0f} requests were dropped, so "
+                     f"{_pct(served)} were served (target {_pct(BURST_TARGET)}).")
+    return (f"{_pct(served)} of the requests served through the bursts, {during:,.0f} req/s "
+            f"of goodput during the spike, and {_pct(served_after)} served from 10 s after it.")
+
+
+# ------------------------------------------------------------------ (b) retry budget
+
+
+def _database(capacity: float = DB_CAPACITY, latency_ms: float = DB_LATENCY_MS) -> Architecture:
+    return Architecture("database").add_component("db", kind="database", capacity=capacity,
+                                                   latency_ms=latency_ms)
+
+
+def grade_retry_budget(artefact: Any) -> str:
+    """Exercise (b): a retry policy that masks transient errors and stops a retry storm."""
+    retry = _retry(artefact)
+    errors = simulate(_database(), constant(DB_LOAD), duration=ERROR_SECONDS, step=0.1,
+                      overload="queue", max_queue=10, timeout=DB_TIMEOUT, retry=retry,
+                      faults=[error_rate("db", ERROR_RATE, at=0, duration=ERROR_SECONDS)],
+                      arrivals="fluid")
+    failed = float(errors.gave_up.sum()) / float(errors.new.sum())
+    if failed > FAILED_TARGET:
+        if retry.attempts == 1:
+            raise NotYet(f"your policy never retries (attempts=1): the {ERROR_RATE:.0%} "
+                         f"transient errors reach the clients, {_pct(failed)} of queries failed "
+                         f"(target at most {_pct(FAILED_TARGET)}).")
+        if retry.budget is not None:
+            raise NotYet(f"your budget (a bucket of {retry.budget:g} retries, {retry.refill:g} "
+                         f"back per success) runs dry with only {ERROR_RATE:.0%} transient "
+                         f"errors: {_pct(failed)} of queries failed (target at most "
+                         f"{_pct(FAILED_TARGET)}).")
+        raise NotYet(f"{_pct(failed)} of queries failed with {ERROR_RATE:.0%} transient errors "
+                     f"(target at most {_pct(FAILED_TARGET)}).")
+    run = blip_run(_database(), DB_LOAD, blip=BLIP_SECONDS, retry=retry, timeout=DB_TIMEOUT,
+                   arrivals="fluid")
+    after = goodput_after_blip(run)
+    if after < RECOVERY_TARGET * DB_LOAD:
+        offered = float(run.offered[run.window(run.times[-1] + run.step - 10)].sum()) / 10
+        measured = (f"20 s after the blip the database answered {after:,.0f} QPS in time while "
+                    f"{offered:,.0f} QPS were offered (target at least "
+                    f"{RECOVERY_TARGET * DB_LOAD:,.0f} QPS of goodput)")
+        if retry.budget is None:
+            raise NotYet(f"no budget: the storm continues after the blip: {measured}.")
+        raise NotYet(f"your bucket of {retry.budget:,.0f} retries ({retry.refill:g} back per "
+                     f"success) did not stop the storm: {measured}.")
+    return (f"{_pct(1 - failed)} of queries succeeded despite {ERROR_RATE:.0%} transient errors, "
+            f"and 20 s after a {BLIP_SECONDS} s blip the database served {after:,.0f} QPS.")
+
+
+# ------------------------------------------------------------------ (c) retry at one layer
+
+
+def _stack_policy(artefact: Any) -> tuple[Retry, Any, list[int]]:
+    settings = _settings(artefact, {"retry": "a Retry", "retrying": 'who retries'},
+                         'a dict {"retry": Retry(...), "retrying": ...}')
+    if "retry" not in settings or "retrying" not in settings:
+        raise NotYet('your dict needs both "retry" (a Retry) and "retrying" ("every layer", '
+                     '"client only", or 5 True/False from the client down).')
+    retry = _retry(settings["retry"], 'your "retry"')
+    retrying = settings["retrying"]
+    if isinstance(retrying, str):
+        if retrying not in ("every layer", "client only"):
+            raise NotYet('"retrying" should be "every layer", "client only", or a list of 5 '
+                         "True/False, one per caller from the client down.")
+        flags = [True] * STACK_LAYERS if retrying == "every layer" else [True] + [False] * (STACK_LAYERS - 1)
+    else:
+        if (not isinstance(retrying, (list, tuple)) or len(retrying) != STACK_LAYERS
+                or not all(isinstance(f, bool) for f in retrying)):
+            raise NotYet(f'"retrying" should be "every layer", "client only", or a list of '
+                         f"{STACK_LAYERS} True/False, one per caller from the client down.")
+        flags = list(retrying)
+    attempts = [retry.attempts if f else 1 for f in flags]
+    return retry, (retrying if isinstance(retrying, str) else list(flags)), attempts
+
+
+def grade_retry_at_one_layer(artefact: Any) -> str:
+    """Exercise (c): who retries in a five-layer stack, so errors are masked without a storm."""
+    retry, retrying, attempts = _stack_policy(artefact)
+    worst = math.prod(attempts)
+    callers = sum(a > 1 for a in attempts)
+    if worst > STACK_LIMIT:
+        # Exact for a total outage (every attempt fails): refuse before simulating a storm.
+        if callers == STACK_LAYERS:
+            raise NotYet(f"your policy retries at every layer: up to {retry.attempts}^"
+                         f"{STACK_LAYERS} = {worst:,} calls reach the database for each "
+                         f"request while it is down (limit {STACK_LIMIT}).")
+        raise NotYet(f"{callers} of your {STACK_LAYERS} callers retry, {retry.attempts} attempts "
+                     f"each: up to {worst:,} calls reach the database for each request while "
+                     f"it is down (limit {STACK_LIMIT}).")
+    common = dict(layers=STACK_LAYERS, retry=retry, retrying=retrying, step=STACK_STEP)
+    noisy = simulate_stack(constant(STACK_LOAD), duration=30, **common,
+                           faults=[error_rate("layer5", STACK_ERRORS, at=0, duration=30)])
+    success = noisy.success_ratio(start=10)
+    if success < STACK_SUCCESS_TARGET:
+        if callers == 0:
+            raise NotYet(f"nobody in your stack retries: the {STACK_ERRORS:.0%} of calls the "
+                         f"database fails reach your customers, {_pct(success)} of requests "
+                         f"succeed (target {_pct(STACK_SUCCESS_TARGET)}).")
+        raise NotYet(f"with {STACK_ERRORS:.0%} transient errors at the database only "
+                     f"{_pct(success)} of requests succeed (target {_pct(STACK_SUCCESS_TARGET)}).")
+    start, length = STACK_OUTAGE
+    outage = simulate_stack(constant(STACK_LOAD), duration=start + length + 5, **common,
+                            faults=[crash(layer_names(STACK_LAYERS)[-1], at=start, duration=length)])
+    amplification = outage.amplification(start=start + 10, end=start + length)
+    if amplification > STACK_LIMIT + 1e-9:
+        raise NotYet(f"while the database was down, {amplification:,.1f} calls per request "
+                     f"reached it (limit {STACK_LIMIT}).")
+    return (f"{_pct(success)} of requests succeed despite {STACK_ERRORS:.0%} errors at the "
+            f"database, and while it was down {amplification:,.1f} calls per request reached it.")
+
+
+# ------------------------------------------------------------------ (d) tuned backoff
+
+
+def grade_tuned_backoff(artefact: Any) -> str:
+    """Exercise (d): a backoff (policy, base, cap) that beats plain exponential in Brooker's
+    experiment on both work and time."""
+    retry = _retry(artefact)
+    mine = occ_experiment(retry.backoff, OCC_CLIENTS, runs=OCC_RUNS, seed=OCC_SEED,
+                          base=retry.base, cap=retry.cap)
+    plain = occ_experiment("exponential", OCC_CLIENTS, runs=OCC_RUNS, seed=OCC_SEED,
+                           base=retry.base, cap=retry.cap)
+    ratio = mine.calls / plain.calls
+    seconds = mine.completion_ms / 1000
+    shown = (f"{mine.calls:,.0f} calls, {ratio:.0%} of plain exponential's {plain.calls:,.0f}, "
+             f"and {seconds:,.1f} s until the last client is done")
+    if ratio > OCC_CALLS_TARGET:
+        if retry.backoff == "none":
+            raise NotYet(f"your clients retry at once (backoff \"none\"): {shown} (target at "
+                         f"most {OCC_CALLS_TARGET:.0%} of the calls).")
+        if retry.backoff == "exponential":
+            raise NotYet(f"no jitter: clients that collided sleep exactly as long as each other "
+                         f"and collide again: {shown} (target at most {OCC_CALLS_TARGET:.0%}).")
+        raise NotYet(f"with base {retry.base:g} s and cap {retry.cap:g} s your clients still "
+                     f"collide often: {shown} (target at most {OCC_CALLS_TARGET:.0%} of the "
+                     "calls).")
+    if mine.completion_ms > OCC_TIME_TARGET_MS:
+        raise NotYet(f"your clients wait too long: {shown} (target: done within "
+                     f"{OCC_TIME_TARGET_MS / 1000:g} s).")
+    return f"{shown}."
+
+
+# ------------------------------------------------------------------ (e) stable capacity
+
+
+def grade_stable_capacity(artefact: Any) -> str:
+    """Exercise (e): a database sized so a blip of any length cannot leave it down."""
+    if not isinstance(artefact, Architecture):
+        raise NotYet(f"hand in an Architecture with one component, the database, not "
+                     f"{_kind(artefact)}.")
+    size = len(artefact.graph)
+    if size != 1:
+        raise NotYet(f"your architecture has {size:,} components; this check needs the "
+                     "database alone: one component, with its capacity.")
+    name = next(iter(artefact.graph))
+    capacity = artefact.component(name).capacity
+    if not math.isfinite(capacity):
+        raise NotYet(f"your database {name!r} has no capacity limit (capacity=inf); give it the "
+                     "capacity you would pay for.")
+    if capacity > STABLE_COST:
+        raise NotYet(f"a capacity of {capacity:,.0f} QPS costs more than the {STABLE_COST} QPS "
+                     "the budget pays for.")
+    for blip in STABLE_BLIPS:
+        run = blip_run(artefact, DB_LOAD, blip=blip, retry=Retry(2), timeout=DB_TIMEOUT,
+                       arrivals="fluid")
+        after = goodput_after_blip(run)
+        if after < RECOVERY_TARGET * DB_LOAD:
+            raise NotYet(f"with {capacity:,.0f} QPS of capacity your database did not recover "
+                         f"from the {blip} s blip: 20 s after it, goodput was {after:,.0f} QPS "
+                         f"(target at least {RECOVERY_TARGET * DB_LOAD:,.0f}).")
+    return (f"with {capacity:,.0f} QPS of capacity your database recovered from blips of "
+            + ", ".join(map(str, STABLE_BLIPS[:-1])) + f" and {STABLE_BLIPS[-1]} s at "
+            f"{DB_LOAD} QPS.")
+
+
+# ------------------------------------------------------------------ (f) highest stable load
+
+
+@functools.cache
 def _highest_stable_load() -> float:
-    # Measure how many requests the database receives per new request when every attempt
-    # times out (a blip that loses every response for the whole run), then the load at which
-    # that many still fit in the capacity.
-    run = simulate(_service(DB_CAPACITY), constant(100), duration=10, step=0.1,
-                   overload="queue", max_queue=5, timeout=1.0, retry=Retry(ATTEMPTS),
+    # Measure how many queries the database receives per new query when every attempt times
+    # out (a blip that loses every response for the whole run), then the load at which that
+    # many still fit in the capacity. Computed once: every check compares with it.
+    run = simulate(_database(F_CAPACITY), constant(100), duration=10, step=0.5,
+                   overload="queue", max_queue=5, timeout=1.0, retry=Retry(F_ATTEMPTS),
                    faults=[network_blip(at=0, duration=10)], arrivals="fluid")
     per_new_request = run.offered[-1] / run.new[-1]
-    return DB_CAPACITY / float(per_new_request)
+    return F_CAPACITY / float(per_new_request)
 
 
-def _jitter_ratio() -> float:
-    # Through occ_sweep, which seeds each point as occ_experiment does.
-    rows = {r["policy"]: r["calls"] for r in occ_sweep(["exponential", "full"], [CLIENTS],
-                                                       runs=RUNS, seed=SEED)}
-    return rows["full"] / rows["exponential"]
-
-
-def exercises() -> list[Exercise]:
+def exercises() -> list:
     return [
-        Exercise("goodput while shedding", "number", _goodput_while_shedding,
-                 ("a shedding service serves its capacity in every second of the overload and "
-                  "refuses the rest at once; nothing waits, so nothing times out.",
-                  "good responses = capacity (per second) x duration (seconds); how much more "
-                  "arrives does not change it.")),
-        Exercise("overload setting that keeps goodput", "name", _better_overload_setting,
-                 ("an answer that reaches a client after its timeout counts for nothing. Which "
-                  "setting lets requests wait longer than the client does?",
-                  "simulate both with labkit.simulation.simulate(..., overload=...) and compare "
-                  "run.summary()['served'].")),
-        Exercise("buyers served in the monolith", "number", _buyers_served_in_monolith,
-                 ("in the monolith both groups share the app's capacity in proportion to their "
-                  "demand. Give a fraction between 0 and 1, not a percentage.",
-                  "add up both groups' demand during the spike; the buyers get the capacity "
-                  "times their part of that demand. Divide that by what they asked for.")),
+        Build("bounded queue", grade_bounded_queue,
+              ("a queue absorbs a burst only if it can hold it; a queue is only useful while "
+               "the client is still waiting.",
+               "simulate your settings under the bursts and under the long spike (the "
+               "questions give both) and compare run.summary() and run.mean_goodput()."),
+              'a dict of overload settings, e.g. {"overload": "queue", "max_queue": 10}'),
+        Build("retry budget", grade_retry_budget,
+              ("retries should cover the rare failure and stop when most calls fail: a retry "
+               "budget does that.",
+               "Retry(attempts, budget=..., refill=...): the bucket must refill faster than "
+               "transient errors spend it, and be small enough to run dry in a blip."),
+              "a labkit.simulation.Retry(...) with a budget"),
+        Build("retry at one layer", grade_retry_at_one_layer,
+              ("retries multiply: count the calls that reach the database when every attempt "
+               "fails.",
+               "one layer retrying is enough to mask rare errors; pick which one."),
+              'a dict {"retry": Retry(...), "retrying": ...}'),
+        Build("tuned backoff", grade_tuned_backoff,
+              ("jitter spreads clients that collided; base sets how spread the first retries "
+               "are, and cap how long the longest sleep can be.",
+               "run occ_experiment(policy, 100, runs=20, seed=3, base=..., cap=...) for a few "
+               "bases and caps and watch calls and completion_ms."),
+              "a labkit.simulation.Retry(...) with a backoff, base and cap"),
+        Build("stable capacity", grade_stable_capacity,
+              ("a failure sustains itself if, when every query is retried, the retries still "
+               "do not fit in the capacity.",
+               "work out what a failed system receives when every query is retried, size the "
+               "database so that fits, and check it with labkit.simulation.study.blip_run."),
+              "an Architecture with one component, the database"),
         Exercise("highest stable load", "number", _highest_stable_load,
                  ("when every attempt times out, each new query turns into as many queries as "
                   "there are attempts.",
                   "the database is stable while attempts x load still fits in its capacity; "
                   "solve for the load.")),
-        Exercise("full jitter calls vs exponential", "number", _jitter_ratio,
-                 ("run labkit.backoff.occ_experiment for both policies with the same clients, "
-                  "runs and seed, and divide full jitter's calls by exponential's.",
-                  "occ_experiment(policy, clients, runs=..., seed=...).calls is the mean number "
-                  "of calls; the policies are spelled \"full\" and \"exponential\"."),
-                 tolerance=0.03),
     ]

@@ -5,8 +5,9 @@ database). Every caller that retries tries a failed call again, with backoff, up
 ``attempts``. When the bottom fails, each retrying caller multiplies the calls below it, and
 the amplification emerges step by step: with 3 attempts at each of five callers (the client
 and four layers above the bottom), 3^5 = 243 calls reach the bottom for every request
-(Builders' Library, "Timeouts, retries and backoff with jitter", reference/facts.md). Nothing
-is multiplied by a formula: calls move through the stack as counts, like the cell engine's.
+(Builders' Library, "Timeouts, retries and backoff with jitter"; lessons/sources.md,
+"builders-library-retries"). Nothing is multiplied by a formula: calls move through the stack
+as counts, like the cell engine's.
 
 Each step of ``step`` seconds, top to bottom, every layer receives its callers' first
 attempts and the retries due now; it fails a share at once (its error rate or crash from

@@ -1,6 +1,10 @@
 """A study: one architecture and its traffic, with the knobs a learner turns, and the run that
 follows from them. The model behind the simulation panel (``labkit.views.simulate_it``).
 
+Also HotOS 2021's metastable-failure experiment, as lesson 03 and workbook 03 run it:
+:func:`blip_run` (a database, clients that retry, a network blip), :func:`goodput_after_blip`,
+and :func:`metastable_boundary`, which finds the load at which the system stops recovering.
+
 >>> from labkit.catalog import cells
 >>> from labkit.simulation import constant
 >>> study = Study(cells(4), constant(1000), duration=300, cell_capacity=300)
@@ -11,13 +15,16 @@ follows from them. The model behind the simulation panel (``labkit.views.simulat
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import traitlets
 
-from ..errors import check_choice, fail
+from ..errors import check_choice, check_list, check_number, fail
 from ..model import Architecture, as_architecture
 from .engine import Fallback, Retry, simulate
 from .faults import crash, network_blip, traffic_spike
-from .traffic import as_traffic
+from .traffic import as_traffic, constant
 
 FAULTS = ("none", "crash", "spike", "blip")
 BREAKERS = ("off", "per cell", "one for all")
@@ -120,3 +127,162 @@ class Study(traitlets.HasTraits):
         """Simulate with the current knobs (same seed every time, so only the knobs differ)."""
         return simulate(self.architecture, self.traffic, duration=self.duration,
                         faults=self.faults(), **self.options())
+
+
+# ---------------------------------------------------------------- HotOS 2021's blip experiment
+#
+# Bronson et al., "Metastable Failures in Distributed Systems", HotOS 2021 (lessons/sources.md,
+# "metastable"): a database, clients that time out and retry, and a network blip. The
+# functions below run that experiment on any architecture, and find the load at which the
+# system stops recovering from it. The queue, the steps and the blip losing responses are
+# the lab's own model of the example (lesson 03).
+
+BLIP_AT = 5.0       # seconds of normal load before the blip
+BLIP_TAIL = 30.0    # seconds the run goes on after the blip
+RECOVERY_WINDOW = 10.0   # the run's last seconds, where recovery is measured
+MAX_BISECTIONS = 40
+
+
+def blip_run(arch: Architecture, load: float, *, blip: float = 10.0, retry: Retry = Retry(2),
+             timeout: float = 1.0, max_queue: float = 10.0, step: float = 0.1,
+             arrivals: str = "poisson", seed: int = 0):
+    """HotOS 2021's experiment on ``arch`` at ``load`` requests per second: 5 s of normal
+    load, a network blip of ``blip`` seconds that loses every response, then 30 s more.
+
+    Clients time out after ``timeout`` seconds and retry as ``retry`` says (HotOS: once, so
+    ``Retry(2)``); past capacity, the server queues up to ``max_queue`` seconds of work.
+    Returns the :class:`~labkit.simulation.Run`; :func:`goodput_after_blip` reads it.
+
+    >>> from labkit.model import Architecture
+    >>> db = Architecture("database").add_component("db", capacity=300, latency_ms=50)
+    >>> round(goodput_after_blip(blip_run(db, 140, arrivals="fluid")))
+    140
+    >>> round(goodput_after_blip(blip_run(db, 280, arrivals="fluid")))
+    0
+    """
+    load = check_number("load", load, low=0.0, low_open=True, high=1e6,
+                        allowed="expected requests per second above 0, at most 1e6")
+    blip = check_number("blip", blip, low=0.0, low_open=True, high=600.0,
+                        allowed="expected seconds above 0, at most 600")
+    return simulate(arch, constant(load), duration=BLIP_AT + blip + BLIP_TAIL, step=step,
+                    overload="queue", max_queue=max_queue, timeout=timeout, retry=retry,
+                    faults=[network_blip(at=BLIP_AT, duration=blip)], arrivals=arrivals, seed=seed)
+
+
+def goodput_after_blip(run) -> float:
+    """Good responses per second over a :func:`blip_run`'s last 10 s (from 20 s after the
+    blip's end): near the load if the system recovered, near 0 if the failure outlived it."""
+    from .engine import Run
+    if not isinstance(run, Run):
+        raise fail("run", run, "expected the result of blip_run(...) or simulate(...)")
+    end = float(run.times[-1] + run.step)
+    return run.mean_goodput(max(0.0, end - RECOVERY_WINDOW))
+
+
+def recovered(run, load: float, share: float = 0.9) -> bool:
+    """Whether a :func:`blip_run` at ``load`` recovered: goodput over its last 10 s is at
+    least ``share`` of the load."""
+    load = check_number("load", load, low=0.0, low_open=True, high=1e6,
+                        allowed="expected requests per second above 0, at most 1e6")
+    share = check_number("share", share, low=0.0, low_open=True, high=1.0,
+                         allowed="expected a fraction above 0, at most 1")
+    return goodput_after_blip(run) >= share * load
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """Where a system stops recovering from a blip: the highest load tried that recovered
+    and the lowest that did not, and every load tried with its goodput after the blip."""
+
+    recovers: float
+    fails: float
+    blip: float
+    tried: tuple
+
+    def __str__(self) -> str:
+        return (f"After a {self.blip:g} s blip: recovers at {self.recovers:,.0f} QPS, "
+                f"fails at {self.fails:,.0f} QPS (bisection over {len(self.tried)} runs).")
+
+    def rows(self) -> list[dict]:
+        """The loads tried, lowest first, as rows for a table or chart."""
+        return [{"load (QPS)": load, "goodput after the blip (QPS)": round(after, 1)}
+                for load, after in sorted(self.tried)]
+
+
+def metastable_boundary(arch: Architecture, *, low: float, high: float, resolution: float = 1.0,
+                        blip: float = 10.0, share: float = 0.9, retry: Retry = Retry(2),
+                        timeout: float = 1.0, max_queue: float = 10.0, step: float = 0.1,
+                        arrivals: str = "poisson", seed: int = 0) -> Boundary:
+    """Find, by bisection between ``low`` and ``high`` requests per second, the load at which
+    ``arch`` stops recovering from a ``blip`` (the other settings are :func:`blip_run`'s). A
+    load has recovered if its goodput over the run's last 10 s is ``share`` of it or more.
+
+    ``low`` must recover and ``high`` must not; the answer is two loads ``resolution`` apart.
+    It assumes that above a load that fails every load fails, which is what the model shows
+    (each load is run once, with the same seed).
+
+    >>> from labkit.model import Architecture
+    >>> db = Architecture("database").add_component("db", capacity=300, latency_ms=50)
+    >>> b = metastable_boundary(db, low=100, high=300, resolution=10, arrivals="fluid")
+    >>> b.recovers, b.fails
+    (160.0, 170.0)
+    """
+    low = check_number("low", low, low=0.0, low_open=True, high=1e6,
+                       allowed="expected requests per second above 0, at most 1e6")
+    high = check_number("high", high, low=low, low_open=True, high=1e6,
+                        allowed=f"expected requests per second above low ({low:g}), at most 1e6")
+    resolution = check_number("resolution", resolution, low=(high - low) / 2**MAX_BISECTIONS,
+                              high=high - low, allowed=f"expected a load step from "
+                              f"{(high - low) / 2**MAX_BISECTIONS:.3g} to high - low ({high - low:g})")
+    share = check_number("share", share, low=0.0, low_open=True, high=1.0,
+                         allowed="expected a fraction above 0, at most 1")
+    options = dict(blip=blip, retry=retry, timeout=timeout, max_queue=max_queue, step=step,
+                   arrivals=arrivals, seed=seed)
+    tried = {}
+
+    def recovers(load: float) -> bool:
+        tried[load] = goodput_after_blip(blip_run(arch, load, **options))
+        return tried[load] >= share * load
+
+    if not recovers(low):
+        raise fail("low", low, f"expected a load that recovers from the {blip:g} s blip "
+                   f"(goodput after it was {tried[low]:.0f})")
+    if recovers(high):
+        raise fail("high", high, f"expected a load that does not recover from the {blip:g} s "
+                   f"blip (goodput after it was {tried[high]:.0f})")
+    good, bad = low, high
+    while bad - good > resolution * (1 + 1e-9):
+        middle = good + math.floor((bad - good) / resolution / 2) * resolution
+        if middle <= good:
+            middle = good + resolution
+        if recovers(middle):
+            good = middle
+        else:
+            bad = middle
+    return Boundary(good, bad, blip, tuple(tried.items()))
+
+
+def blip_sweep(arch: Architecture, loads, *, blip: float = 10.0, retry: Retry = Retry(2),
+               timeout: float = 1.0, max_queue: float = 10.0, step: float = 0.1,
+               arrivals: str = "poisson", seed: int = 0) -> list[dict]:
+    """For each load, new requests and goodput after a ``blip`` (the other settings are
+    :func:`blip_run`'s), as tidy rows (load, measure, QPS) for ``views.curve_chart``.
+
+    >>> from labkit.model import Architecture
+    >>> db = Architecture("database").add_component("db", capacity=300, latency_ms=50)
+    >>> [r["QPS"] for r in blip_sweep(db, [140, 280], arrivals="fluid")]
+    [140.0, 140.0, 280.0, 0.0]
+    """
+    loads = check_list("loads", loads, 100, "expected a list of at most 100 loads (QPS)")
+    if not loads:
+        raise fail("loads", loads, "expected at least one load")
+    rows = []
+    for i, load in enumerate(loads):
+        load = check_number(f"loads[{i}]", load, low=0.0, low_open=True, high=1e6,
+                            allowed="expected requests per second above 0, at most 1e6")
+        after = goodput_after_blip(blip_run(arch, load, blip=blip, retry=retry, timeout=timeout,
+                                            max_queue=max_queue, step=step, arrivals=arrivals,
+                                            seed=seed))
+        rows += [{"load (QPS)": load, "measure": "new queries", "QPS": load},
+                 {"load (QPS)": load, "measure": "goodput after the blip", "QPS": round(after, 1)}]
+    return rows

@@ -1,44 +1,58 @@
-"""Instructor's key for workbook 03 (scale and overload): each answer computed with labkit.
+"""Instructor's key for workbook 03 (scale and overload): every artefact built with labkit.
 
-The workbook runs this file when executed with ``-p solutions <path to this file>``.
+The workbook runs this file when executed with ``-p solutions <path to this file>``; each
+check then runs the artefact below through labkit's simulation, exactly as it runs a
+learner's. The comments say why each one is right; the checks measure that it is.
 """
 
 import labkit
-from labkit.backoff import occ_experiment
-from labkit.simulation import constant, simulate
+from labkit.simulation import Retry
 
-service = labkit.Architecture("service").add_component("service", capacity=1_200)
+# (a) Bounded queue. Four 3 s bursts at twice the 900 req/s load put 1,800 req/s on a
+# 1,200 req/s service: 600 req/s too many for 3 s, 1,800 requests, which is 1.5 s of work.
+# A queue must hold at least that much or the bursts overflow it (shedding refuses all
+# 1,800 of each burst). But clients give up after 5 s: in the 60 s spike a queue that keeps
+# requests 5 s or longer fills with requests nobody waits for, and goodput collapses. Any
+# bound from about 1.5 s to just under 5 s does both; 3 s leaves room on either side.
+bounded_queue = {"overload": "queue", "max_queue": 3}
 
-# (a) A shedding service serves its capacity every second and refuses the rest at once;
-# nothing waits, so nothing times out: 1,200 req/s x 90 s. The 3,000 req/s offered do not
-# enter (1,800 req/s are shed).
-goodput = 1_200 * 90
+# (b) Retry budget. One retry (2 attempts) masks 5 % transient errors: both attempts fail
+# only 0.05 x 0.05 = 0.25 % of the time. Without a budget, the 10 s blip makes every query
+# time out and retry, the database receives 2 x 280 = 560 QPS for its 300, and the storm
+# never ends (HotOS's example). A bucket of 100 retries, refilled by 0.1 per success, gives
+# transient errors (5 % of queries need a retry, 10 % of successes refill) all they need,
+# and runs dry within a fraction of a second of a blip, when nothing succeeds.
+retry_budget = Retry(attempts=2, budget=100, refill=0.1)
 
-# (b) With a queue, requests wait longer and longer; once the wait passes the clients' 5 s
-# timeout, the service spends its capacity on requests nobody is waiting for (wasted work)
-# and goodput collapses. Shedding keeps serving 1,200 req/s of good responses.
-served = {mode: simulate(service, constant(1_500), duration=120, step=0.5, overload=mode,
-                         max_queue=60, timeout=5).summary()["served"]
-          for mode in ("shed", "queue")}
-better = max(served, key=served.get)
+# (c) Retry at one layer. Retrying at every layer multiplies: 3 attempts at 5 callers puts
+# up to 3^5 = 243 calls on the database per request when it is down. Retrying only at the
+# client (the Builders' Library's advice: retry at one point in the stack) masks the same
+# transient errors (1 - 0.05^3 of requests succeed) and sends at most 3 calls per request.
+retry_at_one_layer = {"retry": Retry(attempts=3), "retrying": "client only"}
 
-# (c) During the spike the demand is 300 + 3 x 300 = 1,200 req/s for 900 req/s of capacity.
-# Divided by demand, the buyers get 900 x 300 / 1,200 = 225 req/s of their 300.
-buyers_share = (900 * 300 / (300 + 3 * 300)) / 300
+# (d) Tuned backoff. Jitter spreads clients that collided (plain exponential: they sleep
+# equally long and collide again). With Brooker's base of 5 ms, full jitter still needs
+# about 43 % of exponential's calls: the first retries are too close together. A base of
+# 50 ms spreads them; a cap of 0.5 s (instead of 2 s or 20 s) keeps the last client from
+# sleeping for seconds, so everyone is done within about 3 s.
+tuned_backoff = Retry(attempts=3, backoff="full", base=0.05, cap=0.5)
 
-# (d) In a fully failed state every new query becomes 3 attempts, so the database receives
-# 3 x load. That still fits while 3 x load <= 600: the highest stable load is 600 / 3.
-stable_load = 600 / 3
+# (e) Stable capacity. With one retry a failed system receives twice its load: 2 x 280 =
+# 560 QPS. If that fits, even a system whose every query is timing out drains its queue and
+# recovers, whatever the trigger's length (HotOS's "stable" region); below it, a long
+# enough blip leaves it down. 560 QPS is within the 600 QPS budget.
+stable_capacity = labkit.Architecture("database").add_component(
+    "db", kind="database", capacity=560, latency_ms=50)
 
-# (e) Brooker's experiment, 100 clients, 20 runs, seed 3: full jitter's mean calls over plain
-# exponential backoff's (the blog: jitter "reduced our call count by more than half").
-ratio = (occ_experiment("full", 100, runs=20, seed=3).calls
-         / occ_experiment("exponential", 100, runs=20, seed=3).calls)
+# (f) Highest stable load, a value. With 3 attempts every new query becomes 3 queries when
+# all of them time out; that still fits in 600 QPS while 3 x load <= 600.
+highest_stable_load = 600 / 3
 
 ANSWERS = {
-    "goodput while shedding": goodput,
-    "overload setting that keeps goodput": better,
-    "buyers served in the monolith": buyers_share,
-    "highest stable load": stable_load,
-    "full jitter calls vs exponential": ratio,
+    "bounded queue": bounded_queue,
+    "retry budget": retry_budget,
+    "retry at one layer": retry_at_one_layer,
+    "tuned backoff": tuned_backoff,
+    "stable capacity": stable_capacity,
+    "highest stable load": highest_stable_load,
 }
