@@ -6,8 +6,8 @@ statistics*.
 **How unavailable is this design?** When the exact answer is out of reach (or as an
 independent check of :func:`labkit.availability`), sample worlds. Crude Monte Carlo (what
 :func:`labkit.sampled_availability` does) needs about ``100 / u`` samples for 10 % relative
-error on an unavailability ``u`` (``reference/facts.md``): 1e8 samples at six nines, and with
-fewer it usually sees no failure at all and returns 0. :func:`rare_unavailability` instead
+error on an unavailability ``u`` (``lessons/sources.md``, crude Monte Carlo): 1e8 samples at
+six nines, and with fewer it usually sees no failure at all and returns 0. :func:`rare_unavailability` instead
 draws worlds *in which components fail far more often than they do* and weighs each world by
 how much likelier it is in reality than in the draw (importance sampling; the weights keep the
 estimate unbiased). Its relative error stays bounded however small the components'
@@ -34,13 +34,18 @@ a million requests without an error has shown "at most 3 in a million", not 100 
 
 Both bounds assume requests fail independently. Real outages are correlated (one bad deploy
 fails many requests at once), so a count of requests is not the evidence on its own; how
-often, how long and how wide the failures are is (``reference/facts.md``).
+often, how long and how wide the failures are is (``lessons/sources.md``, rule of three).
+
+Every estimate records how it was made (its ``seed``, ``feature`` and the
+:func:`system_fingerprint` of the architecture), so anyone can rerun it and get the same
+numbers: that is how a workbook check knows an estimate is a real run on the stated system.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import NormalDist
 
 import numpy as np
@@ -89,6 +94,12 @@ class RareEstimate(Estimate):
     confidence: float
     interval_kind: str
     failures: int
+    #: How the estimate was made, so it can be rerun: the seed, the feature and the
+    #: :func:`system_fingerprint` of the architecture (None when built by hand). They are
+    #: neither compared nor shown: two estimates with the same numbers are equal.
+    seed: int | None = field(default=None, compare=False, repr=False)
+    feature: str | None = field(default=None, compare=False, repr=False)
+    system: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def relative_error(self) -> float:
@@ -143,6 +154,35 @@ def _checked_run(samples, seed, confidence, per_sample: int) -> tuple[int, int, 
     return samples, seed, _check_confidence(confidence)
 
 
+def system_fingerprint(arch: Architecture, feature: str | None = None) -> str:
+    """A short digest of everything that decides an estimate of ``feature`` on ``arch``.
+
+    The components in the order they were added, with their kinds, availabilities and
+    replica counts; every dependency; the feature and what it requires. Names of the
+    architecture, descriptions and drawing positions are left out. The same fingerprint,
+    seed, samples and method give the same estimate, number for number; every estimate
+    records its fingerprint (:attr:`RareEstimate.system`).
+
+    >>> from labkit.catalog import ring_request_path
+    >>> a, b = ring_request_path(), ring_request_path()
+    >>> system_fingerprint(a) == system_fingerprint(b)
+    True
+    >>> system_fingerprint(a) == system_fingerprint(ring_request_path(tier_availability=0.9999))
+    False
+    >>> rare_unavailability(a, samples=1_000).system == system_fingerprint(a)
+    True
+    """
+    arch = as_architecture(arch)
+    chosen = arch.feature(feature)
+    digest = hashlib.sha256(repr((chosen.name, tuple(chosen.requires))).encode())
+    for name, data in arch.graph.nodes(data=True):
+        component = data["component"]
+        digest.update(repr((name, component.kind, component.availability, component.k)).encode())
+    for caller, callee, kind in arch.edges():
+        digest.update(repr((caller, callee, kind)).encode())
+    return digest.hexdigest()[:16]
+
+
 # ------------------------------------------------------------------ crude Monte Carlo
 
 
@@ -162,6 +202,7 @@ def crude_unavailability(arch: Architecture, feature: str | None = None, samples
     arch = as_architecture(arch)
     name = arch.feature(feature).name
     samples, seed, confidence = _checked_run(samples, seed, confidence, len(arch.breakable))
+    made = {"seed": seed, "feature": name, "system": system_fingerprint(arch, name)}
     working = sampled_availability(arch, name, samples, seed).value * samples
     failures = samples - int(round(working))
     p = failures / samples
@@ -172,7 +213,7 @@ def crude_unavailability(arch: Architecture, feature: str | None = None, samples
     low = 0.0 if failures == 0 else max(0.0, centre - half)
     high = 1.0 if failures == samples else min(1.0, centre + half)
     return RareEstimate(p, math.sqrt(p * (1 - p) / samples), samples, "crude", low, high,
-                        confidence, f"{confidence * 100:.3g} % Wilson score", failures)
+                        confidence, f"{confidence * 100:.3g} % Wilson score", failures, **made)
 
 
 # ------------------------------------------------------------------ importance sampling
@@ -386,8 +427,10 @@ def rare_unavailability(arch: Architecture, feature: str | None = None, samples:
         return crude_unavailability(arch, feature, samples, seed, confidence)
     arch = as_architecture(arch)
     name = arch.feature(feature).name
+    system = system_fingerprint(arch, name)
     arch = _relevant_part(arch, name)
     samples, seed, confidence = _checked_run(samples, seed, confidence, 5 * len(arch.graph))
+    made = {"seed": seed, "feature": name, "system": system}
     names, base, free, q = _free_components(arch)
     # The structure is monotone (a component coming back up never breaks anything), so the
     # worlds with every free component up and every one down decide the certain cases.
@@ -396,7 +439,8 @@ def rare_unavailability(arch: Architecture, feature: str | None = None, samples:
     extremes = ~feature_works(arch, up, names)[name]
     if extremes[0] or not extremes[1]:
         value = float(extremes[0])
-        return RareEstimate(value, 0.0, 0, "importance", value, value, confidence, "exact", 0)
+        return RareEstimate(value, 0.0, 0, "importance", value, value, confidence, "exact", 0,
+                            **made)
 
     plan = _plan(names, base, free, q)
     z = _z(confidence)
@@ -426,10 +470,10 @@ def rare_unavailability(arch: Architecture, feature: str | None = None, samples:
         # (At most 3 x 0.24 with 100 samples and a confidence of 0.999999999999: below 1.)
         high = math.exp(plan.log_any) / MIXTURE[0] * zero_failure_upper_bound(count, confidence)
         return RareEstimate(0.0, 0.0, count, "importance", 0.0, high, confidence,
-                            f"{confidence * 100:.3g} % zero-failure bound", 0)
+                            f"{confidence * 100:.3g} % zero-failure bound", 0, **made)
     return RareEstimate(value, error, count, "importance", max(0.0, value - z * error),
                         min(1.0, value + z * error), confidence,
-                        f"{confidence * 100:.3g} % normal", failures)
+                        f"{confidence * 100:.3g} % normal", failures, **made)
 
 
 # ------------------------------------------------------------------ zero-failure evidence
@@ -493,6 +537,6 @@ def requests_needed_for(availability: float, confidence: float = 0.95) -> int:
     return n  # at most about 2.5e17 (a = 1 - 2^-53, confidence = 1 - 1e-12)
 
 
-__all__ = ["RareEstimate", "rare_unavailability", "crude_unavailability",
+__all__ = ["RareEstimate", "rare_unavailability", "crude_unavailability", "system_fingerprint",
            "zero_failure_upper_bound", "rule_of_three", "requests_needed_for", "METHODS",
            "MAX_FAILURES", "MIN_SAMPLES"]

@@ -590,3 +590,32 @@ def test_the_largest_budget_allowed_is_still_prompt():
     with pytest.raises(LabkitError):
         rare_unavailability(arch, samples=limit + 1)
     assert limit > 1_000_000   # and still far more than six nines needs
+
+
+def test_every_estimate_records_how_to_rerun_it():
+    path = catalog.ring_request_path(tier_availability=0.9999)
+    for estimator in (rare_unavailability, crude_unavailability):
+        est = estimator(path, samples=2_000, seed=11)
+        assert (est.seed, est.feature, est.system) == (
+            11, "request served", rare_events.system_fingerprint(path))
+        again = estimator(catalog.ring_request_path(tier_availability=0.9999),
+                          samples=est.samples, seed=est.seed)
+        assert (again.value, again.standard_error, again.low, again.high) == (
+            est.value, est.standard_error, est.low, est.high)
+    # Not compared, not shown: estimates with the same numbers are equal, as before.
+    est = rare_unavailability(path, samples=2_000, seed=11)
+    assert est == rare_events.RareEstimate(est.value, est.standard_error, est.samples,
+                                           est.method, est.low, est.high, est.confidence,
+                                           est.interval_kind, est.failures)
+    assert "seed" not in repr(est)
+
+
+def test_the_fingerprint_sees_what_decides_the_estimate():
+    path = catalog.ring_request_path()
+    same = rare_events.system_fingerprint(path)
+    assert rare_events.system_fingerprint(catalog.ring_request_path()) == same
+    assert rare_events.system_fingerprint(path.with_availability({"cell-store": 0.999})) != same
+    assert rare_events.system_fingerprint(catalog.ring_request_path(routers=2)) != same
+    assert rare_events.system_fingerprint(catalog.ring_request_path(fallback=False)) != same
+    renamed = path.copy(name="another name")     # names and descriptions do not decide
+    assert rare_events.system_fingerprint(renamed) == same
