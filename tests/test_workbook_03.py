@@ -335,3 +335,17 @@ def test_the_lesson_prints_the_metastability_boundary():
     nb = nbformat.read(LESSON, as_version=4)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "metastable_boundary(" in code and "print(" in code
+
+
+def test_a_search_or_sweep_is_bounded_before_it_runs():
+    # A resolution of 1e-6 QPS, or 100 loads through a 600 s blip, would simulate for
+    # minutes: refused at once, naming the argument.
+    import time
+    from labkit.simulation.study import MAX_STUDY_STEPS, blip_sweep, metastable_boundary
+    db = labkit.Architecture("database").add_component("db", capacity=300, latency_ms=50)
+    start = time.perf_counter()
+    with pytest.raises(LabkitError, match="^resolution=1e-06 is not allowed: the search would simulate"):
+        metastable_boundary(db, low=100, high=300, resolution=1e-6)
+    with pytest.raises(LabkitError, match="^loads=.* expected at most 8,000 steps"):
+        blip_sweep(db, [100.0] * 40, blip=600)
+    assert time.perf_counter() - start < 1.0 and MAX_STUDY_STEPS == 8_000

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import traitlets
 
@@ -141,6 +142,17 @@ BLIP_AT = 5.0       # seconds of normal load before the blip
 BLIP_TAIL = 30.0    # seconds the run goes on after the blip
 RECOVERY_WINDOW = 10.0   # the run's last seconds, where recovery is measured
 MAX_BISECTIONS = 40
+#: Simulated steps one search or sweep may take in all (about a second of work): a finer
+#: resolution, more loads, a longer blip or a finer step must fit in it.
+MAX_STUDY_STEPS = 8_000
+
+
+def _steps_per_blip_run(blip: Any, step: Any) -> int:
+    blip = check_number("blip", blip, low=0.0, low_open=True, high=600.0,
+                        allowed="expected seconds above 0, at most 600")
+    step = check_number("step", step, low=0.0, low_open=True, high=60.0,
+                        allowed="expected seconds above 0, at most 60")
+    return math.ceil((BLIP_AT + blip + BLIP_TAIL) / step)
 
 
 def blip_run(arch: Architecture, load: float, *, blip: float = 10.0, retry: Retry = Retry(2),
@@ -236,6 +248,13 @@ def metastable_boundary(arch: Architecture, *, low: float, high: float, resoluti
                               f"{(high - low) / 2**MAX_BISECTIONS:.3g} to high - low ({high - low:g})")
     share = check_number("share", share, low=0.0, low_open=True, high=1.0,
                          allowed="expected a fraction above 0, at most 1")
+    runs = 2 + math.ceil(math.log2(max(1.0, (high - low) / resolution)))
+    per_run = _steps_per_blip_run(blip, step)
+    if runs * per_run > MAX_STUDY_STEPS:
+        raise fail("resolution", resolution, f"the search would simulate {runs} runs of "
+                   f"{per_run:,} steps; expected at most {MAX_STUDY_STEPS:,} steps in all "
+                   "(a coarser resolution, a narrower low-high range, a shorter blip or a "
+                   "longer step)")
     options = dict(blip=blip, retry=retry, timeout=timeout, max_queue=max_queue, step=step,
                    arrivals=arrivals, seed=seed)
     tried = {}
@@ -276,6 +295,10 @@ def blip_sweep(arch: Architecture, loads, *, blip: float = 10.0, retry: Retry = 
     loads = check_list("loads", loads, 100, "expected a list of at most 100 loads (QPS)")
     if not loads:
         raise fail("loads", loads, "expected at least one load")
+    per_run = _steps_per_blip_run(blip, step)
+    if len(loads) * per_run > MAX_STUDY_STEPS:
+        raise fail("loads", loads, f"{len(loads)} runs of {per_run:,} steps; expected at most "
+                   f"{MAX_STUDY_STEPS:,} steps in all (fewer loads, a shorter blip or a longer step)")
     rows = []
     for i, load in enumerate(loads):
         load = check_number(f"loads[{i}]", load, low=0.0, low_open=True, high=1e6,
