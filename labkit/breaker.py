@@ -5,7 +5,8 @@ A breaker is **closed** (calls go through and their outcomes fill a sliding wind
 when, with at least ``minimum_number_of_calls`` in the window, the failure rate reaches
 ``failure_rate_threshold``; it stays open for ``wait_duration_in_open_state`` seconds; then
 ``permitted_number_of_calls_in_half_open_state`` probes close it (failure rate below the
-threshold) or open it again. Defaults and presets follow ``reference/facts.md``.
+threshold) or open it again. The pattern and its three states are Michael Nygard's (*Release It!*,
+2007); the defaults and presets follow each library's documentation (``lessons/sources.md``).
 
 >>> breaker = CircuitBreaker(BreakerConfig(minimum_number_of_calls=4, sliding_window_size=4,
 ...                                        wait_duration_in_open_state=10,
@@ -140,7 +141,7 @@ class BreakerConfig:
 
 
 def resilience4j() -> BreakerConfig:
-    """resilience4j's defaults (``reference/facts.md``): failureRateThreshold 50 %, a
+    """resilience4j's defaults (``lessons/sources.md``): failureRateThreshold 50 %, a
     COUNT_BASED sliding window of 100 calls, minimumNumberOfCalls 100,
     waitDurationInOpenState 60 s, permittedNumberOfCallsInHalfOpenState 10.
 
@@ -151,7 +152,7 @@ def resilience4j() -> BreakerConfig:
 
 
 def hystrix() -> BreakerConfig:
-    """Hystrix's defaults (``reference/facts.md``): opens at >= 50 % errors with >= 20
+    """Hystrix's defaults (``lessons/sources.md``): opens at >= 50 % errors with >= 20
     requests in a 10 s rolling window; sleep window 5 s; one trial request.
 
     Hystrix's rolling window has ten 1 s buckets, as the time-based window here; its trial
@@ -170,7 +171,7 @@ def hystrix() -> BreakerConfig:
 
 
 def polly() -> BreakerConfig:
-    """Polly v8's defaults (``reference/facts.md``): FailureRatio 0.1, MinimumThroughput 100,
+    """Polly v8's defaults (``lessons/sources.md``): FailureRatio 0.1, MinimumThroughput 100,
     SamplingDuration 30 s, BreakDuration 5 s.
 
     Polly samples in buckets of a tenth of the duration (3 s here), this window in 1 s
@@ -189,7 +190,7 @@ def polly() -> BreakerConfig:
 
 
 def pybreaker() -> BreakerConfig:
-    """pybreaker's defaults (``reference/facts.md``): fail_max = 5 consecutive failures,
+    """pybreaker's defaults (``lessons/sources.md``): fail_max = 5 consecutive failures,
     reset_timeout = 60 s.
 
     Consecutive failures are modelled exactly: a count window of the last 5 calls with a

@@ -267,7 +267,7 @@ def ring_sized(regions: int = 8, cells_per_region: int = 4, tiers: int = 5) -> A
 
 
 RING_PEAK = 300_000          # req/s across 8 regions (talk, S14, as reported)
-RING_HALLOWEEN = 6           # Halloween: more than six times typical usage (facts.md)
+RING_HALLOWEEN = 6           # Halloween: more than six times typical usage (Amazon, 2022)
 
 
 def ring(regions: int = 8, cells_per_region: int = 4, *, tiers: Sequence[str] = ("edge", "api", "store"),

@@ -1,6 +1,6 @@
 """Retries multiply: what every layer retrying does to the layer at the bottom.
 
-Builders' Library, "Timeouts, retries and backoff with jitter" (``reference/facts.md``).
+Builders' Library, "Timeouts, retries and backoff with jitter" (``lessons/sources.md``).
 
 >>> retry_amplification(3, 5)
 243

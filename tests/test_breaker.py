@@ -1,4 +1,4 @@
-"""labkit.breaker: resilience4j's state machine call by call, presets with facts.md's numbers,
+"""labkit.breaker: resilience4j's state machine call by call, presets with the libraries' documented numbers,
 and the vectorised bank agreeing with it.
 
 Every scenario is a sequence of call outcomes at given times. Three references check the two
@@ -73,7 +73,7 @@ def test_presets_carry_facts_md_numbers(name, expected):
     preset = PRESETS[name]
     assert dataclasses.astuple(preset()) == expected
     assert preset.__name__ == name
-    assert "facts.md" in preset.__doc__
+    assert "lessons/sources.md" in preset.__doc__
 
 
 def test_presets_dictionary():

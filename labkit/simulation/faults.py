@@ -63,7 +63,7 @@ def zone_outage(zone: str, at: float, duration: float) -> Fault:
     """A whole zone or region goes down: crash its failure-domain component.
 
     Like FIS's "AZ Availability: Power Interruption" (about 30 minutes of faults, then
-    recovery, facts.md).
+    recovery; AWS FIS User Guide, ``lessons/sources.md``).
     """
     return Fault("crash", zone, at, duration)
 

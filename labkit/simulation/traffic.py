@@ -173,8 +173,8 @@ def rolling_peak(multiple: float, first_peak: float, offset: float, width: float
     """A peak of ``multiple`` x that reaches region 0 at ``first_peak`` seconds, region r at
     ``first_peak + r * offset``: an evening rolling east to west across time zones.
 
-    Ring's Halloween traffic rises to more than six times typical usage (facts.md, Amazon
-    2022); the shape of the curve here is our assumption.
+    Ring's Halloween traffic rises to more than six times typical usage (Amazon,
+    2022; ``lessons/sources.md``); the shape of the curve here is our assumption.
 
     >>> rolling_peak(6, first_peak=1800, offset=3600, width=900).peak
     6.0
