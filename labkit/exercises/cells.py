@@ -1,18 +1,22 @@
 """Workbook 04: cells, graded on what the learner builds.
 
-Four of the five exercises are :class:`~labkit.check.Build`: the learner hands in a routing
-of a request log, a cell layout, a shuffle-shard layout and a cell-based detail page, and
-each grader runs it through labkit (``sharding.routing_impact``, exact analysis of single
-crashes, the simulation of a lost cell) and measures it against the targets the question
-states. The constants below are those targets: the notebook's questions quote them and
+All five exercises are :class:`~labkit.check.Build`: the learner hands in a routing of a
+request log, a cell layout, the list of every shuffle shard of a small fleet, a shuffle-shard
+layout and a cell-based detail page, and each grader runs it through labkit
+(``sharding.routing_impact``, exact analysis of single crashes, the simulation of a lost cell
+under Poisson arrivals, ``sharding.all_shards``) and measures it against the targets the
+question states. The constants below are those targets: the notebook's questions quote them and
 ``tests/test_workbook_04.py`` checks that they agree. Nothing here stores an answer.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+import reprlib
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -31,17 +35,20 @@ ROUTER_TARGET = 0.15            # at most this share of customers behind any one
 LOG_CUSTOMERS, LOG_PER_CUSTOMER = 8_000, 6   # the request log: sharding.request_log()
 
 # 2. Cells for a target and a budget.
-PEAK = 30_000                   # requests per second at peak
+PEAK = 30_000                   # requests per second at peak, on average (Poisson arrivals)
 MAX_CELL = 6_000                # the fixed maximum size of a cell, requests per second
 CELL_TARGET = 0.10              # losing any one component but the router: at most 10 %
 BUDGET = 36_000                 # total capacity of all cells, requests per second
 DETECTION = 5.0                 # seconds before the router moves a lost cell's customers
 SERVED_TARGET = 0.999           # share of the peak's requests served once they are moved
+SIMULATION_SEED = 0             # the seed of the simulated arrivals: the same run every time
 MAX_GRADED_CELLS = 64           # larger layouts are refused before anything runs
 MAX_GRADED_COMPONENTS = 3_000
 
-# 3. Shuffle shards of 3 from 10 (a count).
+# 3. Every shuffle shard of 3 from 10 workers, listed.
 WORKERS, SHARD_SIZE = 10, 3
+MAX_LISTED = 5_000              # longer lists are refused before anything is compared
+MAX_IN_SHARD = 50               # entries longer than this are refused unread
 
 # 4. A shuffle-shard layout.
 SHARD_TARGET = 0.01             # a poison customer fully takes down at most 1 % of customers
@@ -62,6 +69,12 @@ def _pct(share: float) -> str:
     text = f"{value:.2f}" if value < 1 else f"{value:.1f}"
     # A no-break space keeps the number and its % together when a long hint is wrapped.
     return text.rstrip("0").rstrip(".") + "\u00a0%"
+
+
+def _served_pct(share: float) -> str:
+    """A served share cut (not rounded) to two decimals, so 99.999 % never reads as 100 %."""
+    text = f"{math.floor(share * 10_000) / 100:.2f}".rstrip("0").rstrip(".")
+    return text + "\u00a0%"
 
 
 def _architecture(value: Any, what: str) -> Architecture:
@@ -132,7 +145,7 @@ def _short(value: Any) -> str:
         value = value.item()
     if isinstance(value, int) and abs(value) > 10**12:
         return "<a huge number>"
-    text = repr(value)
+    text = reprlib.repr(value)  # bounded depth and length: a deep list cannot recurse
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -234,26 +247,98 @@ def _grade_cell_layout(arch: Any) -> str:
     if capacity[biggest] > MAX_CELL * (1 + 1e-9):
         raise NotYet(f"{_label(cells[biggest])} can serve {capacity[biggest]:,.0f} req/s, more than the "
                      f"maximum cell size of {MAX_CELL:,} req/s.")
-    # Simulate the peak, lose the biggest cell (the worst one to lose) at 10 s, and measure
+    # Simulate the peak with Poisson arrivals (each cell's count varies around its share from
+    # second to second), lose the biggest cell (the worst one to lose) at 10 s, and measure
     # what is served once the router has moved its customers to the others.
     lost, at, duration = biggest, 10.0, 60.0
-    run = simulate(arch, constant(PEAK), duration=duration, arrivals="fluid",
+    run = simulate(arch, constant(PEAK), duration=duration, arrivals="poisson",
+                   seed=SIMULATION_SEED,
                    faults=[crash(c, at=at, duration=duration - at) for c in own[lost]],
                    failover="health check", detection=DETECTION)
     after = run.window(at + DETECTION + 1.0)
     served = float(run.good[after].sum() / run.new[after].sum())
     survivors = float(capacity.sum() - capacity[lost])
     if served < SERVED_TARGET:
+        why = (f"together they carry {survivors:,.0f} of the {PEAK:,} req/s." if survivors < PEAK
+               else f"together they carry {survivors:,.0f} req/s, {survivors - PEAK:,.0f} more than "
+                    f"the average peak of {PEAK:,}, but requests arrive at random, so in many "
+                    "seconds a cell gets more than its average share and sheds the excess.")
         raise NotYet(f"with {_label(cells[lost])} lost, the other {len(cells) - 1} cells served only "
-                     f"{_pct(served)} of the peak's requests once its customers were moved: "
-                     f"together they carry {survivors:,.0f} of the {PEAK:,} req/s.")
+                     f"{_served_pct(served)} of the peak's requests once its customers were moved: "
+                     + why)
     total = float(capacity.sum())
     if total > BUDGET * (1 + 1e-9):
         raise NotYet(f"this meets both targets, but your {len(cells)} cells add up to "
                      f"{total:,.0f} req/s of capacity; the budget is {BUDGET:,} req/s.")
     return (f"{len(cells)} cells of at most {capacity.max():,.0f} req/s: losing one affects "
-            f"{_pct(radius)} of customers, the survivors served {_pct(served)} of the peak, "
+            f"{_pct(radius)} of customers, the survivors served {_served_pct(served)} of the peak, "
             f"and the cells cost {total:,.0f} of the {BUDGET:,} req/s budget.")
+
+
+# -- 3. every shuffle shard, listed ---------------------------------------------------------
+
+def _worker_set(i: int, entry: Any, names: set[str]) -> tuple[frozenset[str], tuple | None]:
+    """One entry of the learner's list as a set of worker names and the order it gave them in
+    (None for a set, which has no order), or a diagnosis."""
+    example = "a tuple or set of worker names such as ('w1', 'w4', 'w7')"
+    if isinstance(entry, (str, bytes, dict)) or not isinstance(entry, Iterable):
+        raise NotYet(f"entry {i} of your list is {_short(entry)}, a {type(entry).__name__}; "
+                     f"each entry is one shard: {example}.")
+    items = list(itertools.islice(iter(entry), MAX_IN_SHARD + 1))
+    if len(items) > MAX_IN_SHARD:
+        raise NotYet(f"entry {i} of your list has more than {MAX_IN_SHARD} items; each entry is "
+                     f"one shard: {example}.")
+    for item in items:
+        if not isinstance(item, str) or item not in names:
+            raise NotYet(f"entry {i} of your list, {_short(entry)}, holds {_short(item)}, which "
+                         f"is not a worker: the workers are 'w1' to 'w{WORKERS}'.")
+    workers = frozenset(items)
+    if len(workers) < len(items):
+        twice = next(w for w in items if items.count(w) > 1)
+        raise NotYet(f"entry {i} of your list, {_short(entry)}, names {twice} more than once: "
+                     f"a shard is {SHARD_SIZE} different workers.")
+    if len(workers) != SHARD_SIZE:
+        raise NotYet(f"entry {i} of your list, {_short(entry)}, has {len(workers)} workers; "
+                     f"each customer gets {SHARD_SIZE}.")
+    return workers, None if isinstance(entry, (set, frozenset)) else tuple(items)
+
+
+def _braces(workers: frozenset[str]) -> str:
+    """{w1, w4, w7}: a shard as a set, its workers in number order."""
+    return "{" + ", ".join(sorted(workers, key=lambda w: int(w[1:]))) + "}"
+
+
+def _grade_shard_list(shards: Any) -> str:
+    if isinstance(shards, (str, bytes, dict)) or not isinstance(shards, Iterable):
+        kind = "a number" if isinstance(shards, (int, float)) else f"a {type(shards).__name__}"
+        raise NotYet(f"hand in a list of shards, each a tuple or set of worker names, not {kind}: "
+                     "the check counts what you list.")
+    entries = list(itertools.islice(iter(shards), MAX_LISTED + 1))
+    if len(entries) > MAX_LISTED:
+        raise NotYet(f"your list has more than {MAX_LISTED:,} entries; this exercise grades at "
+                     f"most {MAX_LISTED:,}.")
+    if not entries:
+        raise NotYet("your list is empty: list every shard, each a tuple or set of worker names.")
+    names = {f"w{w}" for w in range(1, WORKERS + 1)}
+    read = [_worker_set(i, entry, names) for i, entry in enumerate(entries)]
+    sets = [workers for workers, _ in read]
+    repeated, times = Counter(sets).most_common(1)[0]
+    if times > 1:
+        orders = {order for workers, order in read if workers == repeated and order is not None}
+        how = " in different orders" if len(orders) > 1 else ""
+        raise NotYet(f"your list holds the shard {_braces(repeated)} {times} times{how}: a shard "
+                     "is a set, so the same workers in another order are the same shard. List "
+                     "each set once.")
+    every = {frozenset(f"w{w + 1}" for w in shard)
+             for shard in all_shards(WORKERS, SHARD_SIZE, "shuffle")}
+    missing = every - set(sets)
+    if missing:
+        first = min(missing, key=lambda s: sorted(int(w[1:]) for w in s))
+        raise NotYet(f"your {len(sets):,} shards are all different sets of {SHARD_SIZE} workers, "
+                     f"but not every one is there: {_braces(first)} is missing.")
+    return (f"your list holds every shard once: {len(sets):,} different sets of {SHARD_SIZE} of "
+            f"the {WORKERS} workers, C({WORKERS}, {SHARD_SIZE}) = {len(sets):,}, so a poison "
+            f"customer fully overlaps only 1 in {len(sets):,} of the others.")
 
 
 # -- 4. a shuffle-shard layout --------------------------------------------------------------
@@ -348,11 +433,6 @@ def _grade_page_cells(arch: Any) -> str:
             "from buying, a reviews db crash stops nobody.")
 
 
-def _shuffle_shards() -> int:
-    # Enumerate every shard instead of math.comb.
-    return len(all_shards(WORKERS, SHARD_SIZE, "shuffle"))
-
-
 def exercises() -> list[Exercise | Build]:
     return [
         Build("route by a stable key", _grade_routing,
@@ -365,15 +445,18 @@ def exercises() -> list[Exercise | Build]:
               ("three things decide it: how many cells (one cell's loss reaches 1/N of the "
                "customers), how big each cell is, and whether the N−1 cells left after a loss "
                "carry the whole peak.",
-               "choose the number of cells from the blast-radius target first, then the smallest "
-               "cell whose N−1 survivors carry the peak, and add up the cost. Smaller cells "
-               "make headroom cheaper."),
+               "choose the number of cells from the blast-radius target first, then a cell size "
+               "whose N−1 survivors carry the peak with some to spare (with Poisson arrivals a "
+               "cell's count per second varies by about the square root of its average), and "
+               "add up the cost. Smaller cells make headroom cheaper."),
               "an Architecture built with catalog.cells(...)"),
-        Exercise("shuffle shards of 3 from 10", "count", _shuffle_shards,
-                 ("a shard is a set of workers: order does not matter, so do not count "
-                  "10 x 9 x 8.",
-                  "the number of ways to choose k of n is C(n, k); "
-                  "labkit.sharding.shard_count(n, k, \"shuffle\").")),
+        Build("shuffle shards of 3 from 10", _grade_shard_list,
+              ("a shard is a set of workers: order does not matter, so ('w1', 'w2', 'w3') and "
+               "('w3', 'w2', 'w1') are one shard, and there are fewer than 10 x 9 x 8.",
+               "the ways to choose k of n items, order free, number C(n, k) = "
+               "n! / (k! (n − k)!); Python's itertools module has a function that lists "
+               "exactly those choices, and one that lists every order of them."),
+              "a list of shards, each a tuple or set of worker names"),
         Build("shuffle shards for a target", _grade_shard_layout,
               ("a poison customer fully takes down only the customers on exactly its shard: one "
                "in the number of distinct shards. Plain shards are few; shuffle shards are many.",
