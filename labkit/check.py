@@ -243,6 +243,14 @@ class Workbook:
         print(message)
         return CheckResult(name, ok, message)
 
+    def __repr__(self) -> str:
+        # A learner who types `wb` sees their progress, not every hint and grader.
+        done = sum(1 for name in self.exercises if self.passed.get(name))
+        tried = sum(1 for name in self.exercises if self.attempts.get(name))
+        names = ", ".join(repr(n) for n in self.exercises)
+        return (f"<workbook {self.chapter!r}: {done} of {len(self.exercises)} done, "
+                f"{tried} tried; exercises: {names}>")
+
     def score(self) -> "Score":
         """Print 'Score: k/n' over the chapter's exercises, and return it.
 

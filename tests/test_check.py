@@ -164,3 +164,12 @@ def test_value_exercises_still_compare_and_hint_the_direction():
     assert wb.check("q", 2.0).passed
     assert "too high" in wb.check("q", 3.0).message
     assert not wb.check("q", math.nan).passed
+
+
+def test_a_workbook_shows_progress_not_its_hints():
+    wb = _demo()
+    wb.check("replicas", 1)
+    wb.check("q", 2.0)
+    shown = repr(wb)
+    assert shown == "<workbook 'demo': 1 of 2 done, 2 tried; exercises: 'replicas', 'q'>"
+    assert "Count up" not in shown and "grade" not in shown
