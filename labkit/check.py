@@ -228,7 +228,7 @@ class Workbook:
                 ok, how = _compare(exercise, answer, expected)
             except Exception as exc:  # a learner's odd object must yield a hint, not a traceback
                 ok, how = False, f"could not compare that answer ({type(exc).__name__})."
-        self.passed[name] = ok or self.passed.get(name, False)
+        self.passed[name] = ok   # the score counts each exercise's last check
         if ok:
             message = f"✅ {name}: " + (how if isinstance(exercise, Build) else "correct.")
         else:

@@ -173,3 +173,11 @@ def test_a_workbook_shows_progress_not_its_hints():
     shown = repr(wb)
     assert shown == "<workbook 'demo': 1 of 2 done, 2 tried; exercises: 'replicas', 'q'>"
     assert "Count up" not in shown and "grade" not in shown
+
+
+def test_the_score_counts_each_exercises_last_check():
+    wb = _demo()
+    wb.check("q", 2.0)
+    assert wb.score().passed == 1
+    wb.check("q", 0.5)          # a right answer overwritten by a wrong one no longer counts
+    assert wb.score().passed == 0
