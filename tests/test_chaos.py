@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import socket
 import threading
 
 import numpy as np
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from labkit import LabkitError, catalog
@@ -443,6 +445,149 @@ def test_az_power_interruption_holds_with_failover_and_halts_without():
                             System(catalog.cells(6, regions=3), 1200, **regions))
     assert halted.status == "interrupted" and halted.halted.at <= 120.0
     assert halted.rollbacks[0]["value"]["ended"]                # the zone was restored
+
+
+# ------------------------------------------- the loop on an architecture of your own
+
+
+def _own_file(name="photo site"):
+    """A learner's own file, as in issue 12: a load balancer, two app servers in two zones
+    (400 req/s each, for a peak of 600), a database."""
+    from labkit.archfile import load_architecture
+    return load_architecture(f"""
+name: {name}
+components:
+  - {{name: lb, kind: load balancer, capacity: 5000}}
+  - {{name: app-a, availability: 0.999, capacity: 400}}
+  - {{name: app-b, availability: 0.999, capacity: 400}}
+  - {{name: db, kind: database, availability: 0.9995, capacity: 2000}}
+groups:
+  - {{name: app servers, members: [app-a, app-b]}}
+failure_domains:
+  - {{name: zone-a, members: [app-a]}}
+  - {{name: zone-b, members: [app-b]}}
+dependencies:
+  - {{from: lb, to: app servers}}
+  - {{from: app-a, to: db}}
+  - {{from: app-b, to: db}}
+features:
+  - {{name: view photos, requires: [lb]}}
+""")
+
+
+def test_summary_title_comes_from_the_file(tmp_path):
+    # Issue 12: every summary was titled "My shop loses its zone..." whatever the file said.
+    path = tmp_path / "mine.yaml"
+    exp = load_experiment(example_path("zone_outage"))
+    exp["title"] = "The photo site loses zone-b at the evening peak"
+    exp["configuration"]["zone"] = "zone-b"
+    path.write_text(yaml.safe_dump(exp, sort_keys=False))
+    result = run_experiment(path, System(_own_file(), 600, seed=1))
+    assert result.title == "The photo site loses zone-b at the evening peak"
+    assert result.summary.startswith("The photo site loses zone-b at the evening peak: ")
+    assert "My shop" not in result.summary and "my shop" not in result.summary
+
+
+def test_title_names_the_architecture_and_the_target_from_the_configuration():
+    exp = load_experiment(example_path("component_crash"))
+    exp["configuration"]["component"] = "app-a"
+    result = run_experiment(exp, System(_own_file("pixel barn"), 600, seed=1, arrivals="fluid"))
+    assert result.title == "pixel barn loses app-a at the peak"
+    assert result.summary.startswith("pixel barn loses app-a at the peak: ")
+    # The journal keeps the experiment as written (chaostoolkit's record of the plan).
+    assert result.journal["experiment"]["title"] == "${architecture} loses ${component} at the peak"
+    own = dict(exp, configuration={"component": "app-a", "architecture": "our photos"})
+    assert run_experiment(own, System(_own_file(), 600, seed=1)).title == "our photos loses app-a at the peak"
+
+
+def test_a_title_naming_a_value_the_configuration_lacks_is_refused():
+    exp = load_experiment(example_path("zone_outage"))
+    exp["title"] = "${architecture} loses ${zon} at the peak"
+    with pytest.raises(LabkitError) as excinfo:
+        validate_experiment(exp, System(_own_file(), 600, seed=1))
+    assert "title=" in str(excinfo.value) and "${zon}" in str(excinfo.value)
+    assert "did you mean 'zone'?" in str(excinfo.value)
+
+
+def test_component_crash_confirms_a_headroom_recommendation():
+    # Issue 12: the recipe had no experiment for a headroom recommendation. The report says
+    # losing one app server leaves 400 req/s for a peak of 600; the component crash shows
+    # it (deviates), the recommendation is applied, and the same experiment holds.
+    from labkit.report import apply, resilience_report
+    site = _own_file()
+    report = resilience_report(site, 0.999, load=600)
+    top = report.recommendations[0]
+    assert top.action == "add headroom" and top.target == "app servers"
+    exp = load_experiment(example_path("component_crash"))
+    exp["configuration"]["component"] = "app-a"
+    # The shipped stop condition (80 %) would halt on this expected harm (a third lost):
+    # the recipe lowers it to sit between the harm expected and a total outage.
+    exp["controls"][0]["provider"]["arguments"]["probes"][0]["tolerance"]["range"] = [0.5, 1.0]
+    before = run_experiment(exp, System(site, 600, seed=1, arrivals="fluid"))
+    assert before.status == "completed" and before.deviated
+    assert before.after[0].value == pytest.approx(400 / 600)
+    assert not [f for f in before.faults if f["until"] is None]        # the rollback restarted it
+    after = run_experiment(exp, System(apply(site, top), 600, seed=1, arrivals="fluid"))
+    assert after.status == "completed" and not after.deviated and after.held_after
+    shipped = run_experiment(example_path("component_crash"),
+                             System(load_architecture_example(), 1000, seed=1, arrivals="fluid"))
+    assert shipped.title == "my shop loses api at the peak"
+
+
+def load_architecture_example():
+    from labkit.archfile import load_architecture
+    return load_architecture("my_shop.yaml")
+
+
+def test_zone_outage_confirms_a_zone_replica():
+    from labkit.report import apply, resilience_report
+    shop = load_architecture_example()
+    zone = next(r for r in resilience_report(shop, 0.9999).recommendations
+                if r.target == "zone-a")
+    fast = dict(arrivals="fluid", seed=1)
+    shop_at_800 = run_experiment(example_path("zone_outage"), System(shop, 800, **fast))
+    assert shop_at_800.deviated and shop_at_800.after[0].value == 0.0
+    replicated = run_experiment(example_path("zone_outage"), System(apply(shop, zone), 800, **fast))
+    assert replicated.status == "completed" and replicated.held_after
+
+
+def test_lesson_07_recipe_for_your_own_file_runs(tmp_path, monkeypatch):
+    # The "your turn" recipe is markdown, so no notebook run executes it: run it here, on a
+    # fresh copy of the example, as a learner would before editing the copy.
+    import nbformat
+    from conftest import REPO
+    from labkit import archfile
+    from labkit.report import apply, resilience_report
+    from labkit.views.report import report_table
+    nb = nbformat.read(REPO / "lessons" / "07_game_day.ipynb", as_version=4)
+    blocks = [b for c in nb.cells if c.cell_type == "markdown"
+              for b in re.findall(r"```python\n(.*?)```", c.source, re.S)]
+    recipe = next(b for b in blocks if "component_crash" in b and "zone_outage" in b)
+    monkeypatch.chdir(tmp_path)
+    printed = []
+    namespace = dict(archfile=archfile, resilience_report=resilience_report, apply=apply,
+                     report_table=report_table, load_experiment=load_experiment,
+                     example_path=example_path, run_experiment=run_experiment, System=System,
+                     target=0.9999, rto=1, peak=1_000, seed=7, display=lambda *a: None,
+                     print=printed.append)
+    exec(compile(recipe, "lesson 07 recipe", "exec"), namespace)
+    assert [p.split(":")[0] for p in printed] == ["my shop loses api at the peak",
+                                                  "my shop loses zone-a at the peak"]
+
+
+def test_requests_failed_and_served_share_count_the_whole_run():
+    result = run_experiment(example_path("cell_crash"), four_cells(arrivals="fluid"))
+    t = result.timeline
+    during = t.window(result.start, result.end)
+    assert result.requests_failed == pytest.approx(float(t.new[during].sum() - t.good[during].sum()))
+    assert result.requests_failed == pytest.approx(250 * 120)          # a quarter of 1,000 req/s
+    assert result.served_share == pytest.approx(0.75)
+    shedding = System(catalog.cells(4), 1000, cell_capacity=200, seed=1, arrivals="fluid")
+    refused = run_experiment(experiment([action("crash_cell", cell=1, pauses={"after": 60})],
+                                        [SERVED]), shedding)
+    assert refused.held_before is False and not refused.activities
+    assert refused.start == refused.end and refused.requests_failed == 0.0   # nothing ran
+    assert refused.served_share == 1.0
 
 
 # ----------------------------------------------------------------- any architecture

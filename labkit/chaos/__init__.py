@@ -24,6 +24,19 @@ Without failover the same experiment finds the weakness: a quarter of customers 
 >>> result.deviated, round(result.after[0].value, 2)
 (True, 0.75)
 
+For an architecture of your own, two examples fit any file: ``component_crash`` (one
+component down at the peak, the check of a headroom recommendation) and ``zone_outage`` (a
+failure domain down, the check of a replica in another zone). Their titles name your
+architecture: ``${architecture}`` is filled in from the configuration, where labkit puts the
+architecture's name.
+
+>>> from labkit.archfile import load_architecture
+>>> crash = load_experiment(example_path("component_crash"))
+>>> crash["configuration"]
+{'component': 'api'}
+>>> run_experiment(crash, System(load_architecture("my_shop.yaml"), 800, seed=1)).title
+'my shop loses api at the peak'
+
 Nothing here touches the network or sleeps: pauses and waits are simulated time.
 """
 

@@ -28,6 +28,7 @@ import difflib
 import inspect
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ MAX_TEXT_FIELD = 2_000
 ACTIONS_MODULE = "labkit.chaos.actions"
 PROBES_MODULE = "labkit.chaos.probes"
 CONTROLS_MODULE = _controls.MODULE
+PROVIDED = "architecture"     # labkit fills it in: the name of the architecture under test
 KEYS = ("version", "title", "description", "tags", "contributions", "configuration",
         "steady-state-hypothesis", "method", "rollbacks", "controls", "extensions")
 ACTIVITY_KEYS = ("type", "name", "provider", "tolerance", "pauses")
@@ -170,12 +172,19 @@ def for_chaoslib(experiment: dict, system: System) -> dict:
     from chaoslib.types import Dry
 
     run = copy.deepcopy(experiment)
-    run["configuration"] = {**run.get("configuration", {}), CONFIG_KEY: system}
+    run["configuration"] = {**provided(system), **(run.get("configuration") or {}), CONFIG_KEY: system}
     run["dry"] = Dry.PAUSE          # chaostoolkit-lib must not sleep: pauses are simulated
     controls = run.get("controls") or [{"name": "labkit", "provider": {
         "type": "python", "module": CONTROLS_MODULE}}]
     run["controls"] = controls
     return run
+
+
+def provided(system: System) -> dict:
+    """What labkit adds to every experiment's configuration (the experiment's own values
+    win): ``architecture``, the name of the architecture under test, so that a title or an
+    argument can say ``${architecture}``."""
+    return {PROVIDED: system.architecture.name}
 
 
 def _chaoslib_validation(run: dict, experiment: dict) -> None:
@@ -239,7 +248,8 @@ class _Checker:
             self._text("version", data["version"], MAX_NAME, required=True)
         self._contributions(data.get("contributions"))
         self._extensions(data.get("extensions"))
-        self.config = self._configuration(data.get("configuration"))
+        self.config = {**provided(self.system), **self._configuration(data.get("configuration"))}
+        self._title_names(data["title"])
         hypothesis = self._hypothesis(data.get("steady-state-hypothesis"))
         if "method" not in data:
             raise fail("method", None, "expected a list of activities (it may be empty, but "
@@ -258,6 +268,16 @@ class _Checker:
         # Every part is checked and bounded now, so a deep copy is safe: the journal keeps
         # the experiment as it was run, whatever the caller does with its dict later.
         return Plan(copy.deepcopy(data), end, conditions, changes)
+
+    def _title_names(self, title: str) -> None:
+        # chaostoolkit-lib fills ${name} in the title from the configuration (the summary
+        # shows the title as run); a name it cannot fill would stay as written.
+        for name in re.findall(r"\$\{([^}]*)\}", title):
+            if name not in self.config or name == CONFIG_KEY:
+                names = [n for n in self.config if n != CONFIG_KEY]
+                raise fail("title", title, f"uses ${{{name}}}, but the configuration has no "
+                           f"{name!r}; expected one of " + ", ".join(repr(n) for n in names)
+                           + _did_you_mean(name, names))
 
     def _text(self, path: str, value: Any, limit: int, required: bool = False) -> None:
         if value is None and not required:

@@ -1,8 +1,9 @@
 """How each part of a Chaos Toolkit experiment on labkit maps to AWS Fault Injection Service.
 
-A table for the game-day lesson (talk, S16; reference/facts.md): the experiment's parts, then
-each labkit action with the FIS action(s) that inject the same symptom on AWS. FIS names are
-from its actions reference and scenario library; where FIS has no counterpart the row says so.
+A table for the game-day lesson: the experiment's parts, then each labkit action with the FIS
+action(s) that inject the same symptom on AWS. FIS names are from the AWS Fault Injection
+Service User Guide, its actions reference and scenario library (lessons/sources.md, "fis");
+the table itself is labkit's reading of them. Where FIS has no counterpart the row says so.
 
 >>> rows = fis_mapping()
 >>> rows[0]["Chaos Toolkit"], rows[0]["AWS FIS"]

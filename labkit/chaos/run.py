@@ -114,7 +114,19 @@ class ExperimentResult:
     none), the ``faults`` as scheduled, and the simulated ``timeline`` (a
     :class:`labkit.simulation.Run` from 0 to the end, for
     :func:`labkit.views.timeline.timeline_chart`; None if the engine refused the run, which
-    the failed probes and the ``log`` explain)."""
+    the failed probes and the ``log`` explain).
+
+    ``title`` is the experiment's title as chaostoolkit-lib ran it: ``${name}`` filled in
+    from the experiment's configuration, where labkit adds ``architecture`` (the name of the
+    architecture under test), so one file can say whose game day it was:
+
+    >>> from labkit.catalog import cells
+    >>> from labkit.chaos.system import System
+    >>> experiment = {"title": "${architecture} without cell ${cell}", "description": "d",
+    ...               "configuration": {"cell": 3}, "method": []}
+    >>> run_experiment(experiment, System(cells(4), 1000)).title
+    '4 cells without cell 3'
+    """
 
     title: str
     status: str
@@ -141,6 +153,29 @@ class ExperimentResult:
     def held_after(self) -> bool | None:
         """Did it hold after the method (None: not checked)?"""
         return None if self.after is None else all(p.met for p in self.after)
+
+    def _span(self):
+        if self.timeline is None:
+            raise LabkitError("this experiment has no timeline: the simulation failed "
+                              "(see result.log)")
+        t = self.timeline
+        return t.window(self.start, self.end), t
+
+    @property
+    def requests_failed(self) -> float:
+        """Requests that arrived while the experiment ran (from ``start`` to ``end``) and
+        were not served: failed, shed or timed out. The hypothesis only sees its windows;
+        this counts every second."""
+        during, t = self._span()
+        return float(t.new[during].sum() - t.good[during].sum())
+
+    @property
+    def served_share(self) -> float:
+        """Share of the requests that arrived while the experiment ran that were served
+        (1.0 if none arrived)."""
+        during, t = self._span()
+        new = float(t.new[during].sum())
+        return float(t.good[during].sum()) / new if new > 0 else 1.0
 
     @property
     def verdict(self) -> str:
@@ -298,11 +333,19 @@ def run_experiment(experiment: Any, system: System, *, rollbacks: str = "always"
         timeline = None
         log.append(f"error: no timeline: the simulation failed: {exc}")
     return ExperimentResult(
-        title=exp["title"], status=journal.get("status"), deviated=bool(journal.get("deviated")),
+        title=_title(exp["title"], run["configuration"]), status=journal.get("status"),
+        deviated=bool(journal.get("deviated")),
         before=_checks(states.get("before"), probes), after=_checks(states.get("after"), probes),
         activities=_rows(journal.get("run")), rollbacks=_rows(journal.get("rollbacks")),
         halted=system.halted, faults=system.faults, timeline=timeline, journal=journal,
         start=system.start, end=system.now, seconds=time.perf_counter() - started, log=log)
+
+
+def _title(title: str, configuration: dict) -> str:
+    """The title as chaostoolkit-lib runs it: ``${name}`` filled in from the configuration
+    (which labkit's validation has checked holds every name used)."""
+    from chaoslib import substitute
+    return substitute(title, configuration, None)
 
 
 def _chaoslib_run(experiment: dict, settings: dict) -> dict:
