@@ -437,22 +437,64 @@ class Architecture:
         groups = [g for g, data in self.graph.pred[name].items() if data["kind"] == "member"]
         if not groups:
             return 1.0
-        group = groups[0]
+        share = self._part_of_group(groups[0], name, up) * self.replica_share(groups[0], up)
+        return float(share) if np.ndim(share) == 0 else share
 
-        def weight(member):
-            capacity = self.component(member).capacity
+    def _part_of_group(self, group: str, member: str, up: Mapping[str, Any] | None) -> Any:
+        """``member``'s part of the requests its ``group`` receives (capacity-weighted among
+        the members up; 0 for a member down, or when no member is up)."""
+        if up is not None and not isinstance(up, Mapping):
+            raise fail("up", up, "expected a mapping of component names to up (True/False), "
+                       "or None for everything up")
+
+        def weight(name):
+            capacity = self.component(name).capacity
             # Unlimited members share equally: weigh each as one.
             size = 1.0 if not math.isfinite(capacity) else float(capacity)
-            if up is None or member not in up:
+            if up is None or name not in up:
                 return size
-            return np.asarray(up[member], dtype=float) * size
+            return np.asarray(up[name], dtype=float) * size
 
-        mine = weight(name)
         total = sum(weight(m) for m in self.dependencies(group, "member"))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            share = np.where(np.asarray(total) > 0, np.asarray(mine) / np.where(total > 0, total, 1.0), 0.0)
-        share = share * self.replica_share(group, up)
-        return float(share) if np.ndim(share) == 0 else share
+        mine = np.asarray(weight(member))
+        total = np.asarray(total)
+        part = np.where(total > 0, mine / np.where(total > 0, total, 1.0), 0.0)
+        return float(part) if np.ndim(part) == 0 else part
+
+    def load_shares(self, names: Iterable[str], up: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The share of the requests entering ``names`` that reaches each component they need.
+
+        Every request through a component calls each of its hard dependencies, so a component
+        passes its whole share to each; a replica group splits its share among its members by
+        :meth:`replica_share`; shares arriving from several callers add up (soft
+        dependencies and queues carry none). A component's capacity then limits the requests
+        entering ``names`` to ``capacity / share``: two web replicas in front of one api tier
+        send it all their requests between them, not twice as many.
+
+        >>> a = Architecture("a").add_component("web-1").add_component("web-2").add_component("api")
+        >>> a = a.add_dependency("web-1", "api").add_dependency("web-2", "api")
+        >>> a.add_group("web", ["web-1", "web-2"]).load_shares(["web"])
+        {'web': 1.0, 'web-1': 0.5, 'web-2': 0.5, 'api': 1.0}
+        """
+        names = check_names("names", names)
+        for name in names:
+            self._require_component("names", name)
+        needed = self.needs(names)
+        shares: dict[str, Any] = {}
+        for name in names:
+            shares[name] = shares.get(name, 0.0) + 1.0
+        # Callers before callees: a component's share is complete before it is passed on.
+        for node in nx.topological_sort(self.graph.subgraph(needed)):
+            share = shares.get(node)
+            if share is None:
+                continue
+            if self.component(node).kind == "group":
+                for member in self.dependencies(node, "member"):
+                    part = share * self._part_of_group(node, member, up)
+                    shares[member] = shares.get(member, 0.0) + part
+            for dep in self.dependencies(node, "hard"):
+                shares[dep] = shares.get(dep, 0.0) + share
+        return shares
 
     def dependents(self, name: str) -> list[str]:
         """Who calls ``name``."""

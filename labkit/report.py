@@ -308,8 +308,13 @@ def _capacities(arch: Architecture, unlimited: set[str] = frozenset()) -> dict[s
 
 
 def _cell_capacity(arch: Architecture, cell: _Cell) -> float:
-    cap = _capacities(arch, set(arch.components) - set(cell.own))
-    return min(cap[r] for r in arch.feature(cell.feature).requires)
+    """Requests/s one cell can serve with everything up: the simulation's rule
+    (:meth:`~labkit.model.Architecture.load_shares`), over the cell's own components."""
+    own = set(cell.own)
+    shares = arch.load_shares(arch.feature(cell.feature).requires)
+    limits = [arch.component(c).capacity / share for c, share in shares.items()
+              if c in own and share > 0 and arch.component(c).kind != "group"]
+    return min(limits, default=math.inf)
 
 
 # -- the sections of the report ------------------------------------------------------------

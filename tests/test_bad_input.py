@@ -352,6 +352,8 @@ CALLS = [
     ("sharded_workers of one", catalog.sharded_workers, (4, 1), {"scheme": "shuffle"}),
     ("replica_share", catalog.replicated_monolith(3).replica_share, ("app-1",),
      {"up": {"app-2": False}}),
+    ("load_shares", catalog.replicated_monolith(3).load_shares, (["lb"],),
+     {"up": {"app-2": False}}),
     ("apply", resilience.apply, (catalog.monolith(), _REPORT.recommendations[0]), {}),
     ("report_table", report_table, (_REPORT, "features"), {}),
     ("report_chart", report_chart, (_REPORT,), {"width": 300}),

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 import labkit
 from labkit import LabkitError, catalog
@@ -18,6 +19,8 @@ from labkit.model import Architecture
 from labkit.simulation import (Fallback, Retry, bad_deploy, constant, crash, error_rate,
                                network_blip, poison_request, region_outage, simulate, spike,
                                time_up, traffic_spike, added_latency)
+
+from strategies import architectures
 
 
 def one_server(capacity=300.0, latency_ms=50.0) -> Architecture:
@@ -431,3 +434,43 @@ def test_the_timeline_strip_shows_one_breaker_for_all():
     assert ONE_BREAKER not in {r["cell"] for r in cell_states(per_cell)}
     # a panel's template keeps a row for it, whatever its first run was
     assert timeline_template(per_cell)["vconcat"][2]["encoding"]["y"]["sort"][-1] == ONE_BREAKER
+
+
+# ------------------------------------------ shares of the load, and capacity below replicas
+
+
+def test_two_replicated_tiers_in_a_chain_count_the_lower_tier_once():
+    # The shop with its zone replicated: web replicas -> api replicas (900 req/s each). With
+    # one api down the site carries 900 req/s, not 2 x 900 (once counted through each web).
+    from labkit.archfile import load_architecture
+    from labkit.report import apply, resilience_report
+    shop = load_architecture("my_shop.yaml")
+    report = resilience_report(shop, 0.9999, rto=1, load=1000)
+    rec = next(r for r in report.recommendations if r.title.startswith("replicate what runs in zone-a"))
+    arch = apply(shop, rec)
+    run = simulate(arch, constant(1000), duration=120, seed=1, arrivals="fluid",
+                   faults=[crash("api", at=60, duration=60)])
+    assert run.good[30] / run.step == pytest.approx(1000.0)
+    assert run.good[90] / run.step == pytest.approx(900.0)
+    # The report says the same of the api tier: 900 req/s left after losing one.
+    pool = next(r for r in resilience_report(arch, 0.9999, load=1000).capacity if r["pool"] == "api replicas")
+    assert pool["capacity_after_losing_one"] == 900.0
+
+
+@given(architectures(max_components=7))
+@settings(max_examples=150, deadline=None)
+def test_load_shares_are_conserved_through_every_group(arch):
+    for feature in arch.feature_names:
+        shares = arch.load_shares(arch.feature(feature).requires)
+        for name, share in shares.items():
+            assert 0 < share or arch.component(name).kind != "group"
+            if arch.component(name).kind == "group" and share > 0:
+                members = arch.dependencies(name, "member")
+                # A group passes on exactly what it receives; its hard dependencies get it all too.
+                passed = sum(arch._part_of_group(name, m, None) for m in members)
+                assert passed == pytest.approx(1.0)
+        # Without groups every request reaches every component it needs: each share is whole.
+        if not any(arch.component(c).kind == "group" for c in shares):
+            needs = arch.needs(arch.feature(feature).requires)
+            assert set(shares) == needs
+            assert all(share >= 1.0 for share in shares.values())

@@ -103,23 +103,38 @@ def works_over_time(arch: Architecture, up: np.ndarray, features: list[str]) -> 
 def capacity_over_time(arch: Architecture, up: np.ndarray, features: list[str]) -> np.ndarray:
     """(steps, features) requests per second each feature can serve during each step.
 
-    A component serves up to its ``capacity`` while up (0 while down) and no more than what
-    it hard-depends on can; a replica group serves what its working members add up to; a
-    feature serves what its weakest required component can. Infinite means unlimited.
+    Each component a feature needs receives a share of its requests
+    (:meth:`~labkit.model.Architecture.load_shares`: a replica group splits them among its
+    members up, by capacity; every request through a component calls each of its hard
+    dependencies) and limits the feature to ``capacity / share`` while up, 0 while down. A
+    shared component below replicas is counted once: two web replicas in front of one api
+    tier carry no more than the api tier. Infinite means unlimited.
     """
-    column = {name: j for j, name in enumerate(arch.breakable)}
-    cap: dict[str, np.ndarray] = {}
-    for name in reversed(list(nx.topological_sort(arch.graph))):
-        c = arch.component(name)
-        if c.kind == "group":
-            own = np.sum([cap[m] for m in arch.dependencies(name, "member")], axis=0)
-        else:
-            own = np.where(up[:, column[name]], float(c.capacity), 0.0)
-        for dep in arch.dependencies(name, "hard"):
-            own = np.minimum(own, cap[dep])
-        cap[name] = own
-    return np.stack([np.min([cap[r] for r in arch.feature(f).requires], axis=0)
-                     for f in features], axis=1)
+    # Requests go only to components that work (up, and what they hard-depend on works).
+    states = component_works(arch, up, arch.breakable)
+    steps = len(up)
+    out = np.empty((steps, len(features)))
+    for i, feature in enumerate(features):
+        capacity = np.full(steps, np.inf)
+        requires = arch.feature(feature).requires
+        # Without replicas the shares do not change as components fail: work them out once.
+        grouped = any(arch.component(c).kind == "group" for c in arch.needs(requires))
+        for name, share in arch.load_shares(requires, states if grouped else None).items():
+            component = arch.component(name)
+            if component.kind == "group":
+                # A group that does not work serves nothing (its members carry no share then).
+                capacity = np.where(states[name], capacity, 0.0)
+                continue
+            limit = np.where(states[name], float(component.capacity), 0.0)
+            if np.ndim(share) == 0:
+                if share > 0:
+                    capacity = np.minimum(capacity, limit / share)
+                continue
+            with np.errstate(divide="ignore", invalid="ignore"):
+                capacity = np.minimum(capacity, np.where(share > 0, limit / np.where(share > 0, share, 1.0),
+                                                         np.inf))
+        out[:, i] = capacity
+    return out
 
 
 def shared_capacity(arch: Architecture, up: np.ndarray, features: list[str]
