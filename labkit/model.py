@@ -36,8 +36,8 @@ from typing import Any, Iterable, Mapping
 import networkx as nx
 import numpy as np
 
-from .errors import (check_choice, check_count, check_name, check_names, check_number,
-                     check_positive, check_probability, check_text, fail)
+from .errors import (check_choice, check_count, check_flag, check_name, check_names,
+                     check_number, check_positive, check_probability, check_text, fail)
 from .formulas import availability_from_mtbf
 
 DEPENDENCY_KINDS = ("hard", "soft")
@@ -448,9 +448,11 @@ class Architecture:
                        "or None for everything up")
 
         def weight(name):
-            capacity = self.component(name).capacity
+            component = self.component(name)
+            if component.kind == "group":   # a group of replicas weighs what its members add up to
+                return sum(weight(m) for m in self.dependencies(name, "member"))
             # Unlimited members share equally: weigh each as one.
-            size = 1.0 if not math.isfinite(capacity) else float(capacity)
+            size = 1.0 if not math.isfinite(component.capacity) else float(component.capacity)
             if up is None or name not in up:
                 return size
             return np.asarray(up[name], dtype=float) * size
@@ -461,7 +463,8 @@ class Architecture:
         part = np.where(total > 0, mine / np.where(total > 0, total, 1.0), 0.0)
         return float(part) if np.ndim(part) == 0 else part
 
-    def load_shares(self, names: Iterable[str], up: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def load_shares(self, names: Iterable[str], up: Mapping[str, Any] | None = None, *,
+                    soft: bool = False) -> dict[str, Any]:
         """The share of the requests entering ``names`` that reaches each component they need.
 
         Every request through a component calls each of its hard dependencies, so a component
@@ -469,7 +472,10 @@ class Architecture:
         :meth:`replica_share`; shares arriving from several callers add up (soft
         dependencies and queues carry none). A component's capacity then limits the requests
         entering ``names`` to ``capacity / share``: two web replicas in front of one api tier
-        send it all their requests between them, not twice as many.
+        send it all their requests between them, not twice as many. With ``soft=True`` soft
+        dependencies receive their callers' shares too (they are called, though not needed):
+        what a component must carry, rather than what a feature needs. A router's soft links
+        are its routes, each taking only its own customers' requests, so none is followed.
 
         >>> a = Architecture("a").add_component("web-1").add_component("web-2").add_component("api")
         >>> a = a.add_dependency("web-1", "api").add_dependency("web-2", "api")
@@ -477,9 +483,18 @@ class Architecture:
         {'web': 1.0, 'web-1': 0.5, 'web-2': 0.5, 'api': 1.0}
         """
         names = check_names("names", names)
+        soft = check_flag("soft", soft)
         for name in names:
             self._require_component("names", name)
         needed = self.needs(names)
+        if soft:
+            reached, todo = set(), list(needed)
+            while todo:
+                node = todo.pop()
+                if node not in reached:
+                    reached.add(node)
+                    todo.extend(d for d in self._callees(node, soft=True))
+            needed = reached
         shares: dict[str, Any] = {}
         for name in names:
             shares[name] = shares.get(name, 0.0) + 1.0
@@ -492,9 +507,22 @@ class Architecture:
                 for member in self.dependencies(node, "member"):
                     part = share * self._part_of_group(node, member, up)
                     shares[member] = shares.get(member, 0.0) + part
-            for dep in self.dependencies(node, "hard"):
-                shares[dep] = shares.get(dep, 0.0) + share
+            for dep in self._callees(node, soft):
+                if self.graph.edges[node, dep]["kind"] != "member":
+                    shares[dep] = shares.get(dep, 0.0) + share
         return shares
+
+    def _callees(self, name: str, soft: bool) -> list[str]:
+        """Who ``name`` passes a request on to: its hard dependencies and group members, and
+        with ``soft`` its soft ones too (not a queue's consumer, nor a router's routes)."""
+        out = []
+        for callee, data in self.graph.succ[name].items():
+            if data["kind"] in ("hard", "member"):
+                out.append(callee)
+            elif (soft and data["kind"] == "soft" and not data.get("queue")
+                  and self.component(name).kind != "router"):
+                out.append(callee)
+        return out
 
     def dependents(self, name: str) -> list[str]:
         """Who calls ``name``."""

@@ -290,21 +290,13 @@ def _cells(arch: Architecture) -> tuple[list[_Cell], set[str]] | None:
     return cells, shared
 
 
-def _capacities(arch: Architecture, unlimited: set[str] = frozenset()) -> dict[str, float]:
-    """Requests/s each component can serve with everything up (the simulation's rule: a
-    component serves up to its capacity and no more than its hard dependencies; a replica
-    group what its members add up to). ``unlimited`` components count as unlimited."""
-    cap: dict[str, float] = {}
-    for name in reversed(list(nx.topological_sort(arch.graph))):
-        component = arch.component(name)
-        if component.kind == "group":
-            own = math.fsum(cap[m] for m in arch.dependencies(name, "member"))
-        else:
-            own = math.inf if name in unlimited else float(component.capacity)
-        for dep in arch.dependencies(name, "hard"):
-            own = min(own, cap[dep])
-        cap[name] = own
-    return cap
+def _own_capacity(arch: Architecture, name: str) -> float:
+    """A unit's own capacity: a component's, or what a group's members add up to (what it
+    calls is checked in rows of its own)."""
+    component = arch.component(name)
+    if component.kind != "group":
+        return float(component.capacity)
+    return math.fsum(_own_capacity(arch, m) for m in arch.dependencies(name, "member"))
 
 
 def _cell_capacity(arch: Architecture, cell: _Cell) -> float:
@@ -388,11 +380,51 @@ def _crashable(arch: Architecture, cell: _Cell) -> list[str]:
     return [c for c in cell.own if arch.component(c).kind != "group"]
 
 
+def demand(arch: Architecture, load: float) -> dict[str, tuple[float, float]]:
+    """What each component must carry when ``load`` requests/s arrive with everything up:
+    (requests/s, work items/s).
+
+    Requests enter each customer partition's feature (its share of ``load``; without
+    partitions, the primary feature takes them all) at its entry points and follow
+    :meth:`~labkit.model.Architecture.load_shares` (soft dependencies are called too). Each
+    queue turns the requests through its producer into work items for its consumer, which
+    passes them on the same way to what it calls. A component only a queue reaches carries
+    only items, even when a feature lists it (a feature says what must work, not where
+    requests go).
+
+    >>> from labkit.archfile import load_architecture
+    >>> photos = load_architecture("photo_site.yaml")
+    >>> {name: demand(photos, 600)[name] for name in ("app-a", "db", "thumbnailer")}
+    {'app-a': (300.0, 0.0), 'db': (600.0, 0.0), 'thumbnailer': (0.0, 30.0)}
+    """
+    arch = as_architecture(arch, "arch")
+    load = check_positive("load", load)
+    requests: dict[str, float] = {}
+    for feature, share in arch.customer_shares.items():
+        requires = arch.feature(feature).requires
+        entries = [r for r in requires
+                   if not any(r != other and r in arch.needs([other]) for other in requires)]
+        for name, part in arch.load_shares(entries, soft=True).items():
+            requests[name] = requests.get(name, 0.0) + load * share * part
+    items: dict[str, float] = {}
+    # Callers before callees, so work a consumer passes on reaches what it calls.
+    for producer, consumer, _, per_request in sorted(
+            arch.queues(), key=lambda q: _topological_rank(arch)[q[1]]):
+        made = per_request * requests.get(producer, 0.0)
+        if made:
+            for name, part in arch.load_shares([consumer], soft=True).items():
+                items[name] = items.get(name, 0.0) + made * part
+    return {name: (requests.get(name, 0.0), items.get(name, 0.0))
+            for name in arch.components if name in requests or name in items}
+
+
+def _topological_rank(arch: Architecture) -> dict[str, int]:
+    return {name: i for i, name in enumerate(nx.topological_sort(arch.graph))}
+
+
 def queue_work(arch: Architecture, load: float) -> dict[str, float]:
-    """Work items per second each queue consumer receives when ``load`` requests/s are
-    served with everything up: for each queue, its items per request times the requests
-    that pass through its producer (the customers whose feature needs it, and the
-    producer's share of its replica group), the simulation's rule.
+    """Work items per second each queue's consumer receives when ``load`` requests/s are
+    served with everything up (:func:`demand`'s items, for the consumers).
 
     >>> from labkit.archfile import load_architecture
     >>> photos = load_architecture("photo_site.yaml")
@@ -401,25 +433,16 @@ def queue_work(arch: Architecture, load: float) -> dict[str, float]:
     >>> queue_work(photos, 600)     # two app replicas, 300 req/s each, 0.05 items a request
     {'thumbnailer': 30.0}
     """
-    arch = as_architecture(arch, "arch")
-    load = check_positive("load", load)
-    shares = arch.customer_shares
-    needs = {f: arch.needs(arch.feature(f).requires) for f in shares}
-    work: dict[str, float] = {}
-    for producer, consumer, _, per_request in arch.queues():
-        reached = math.fsum(share for f, share in shares.items() if producer in needs[f])
-        items = per_request * load * reached * arch.replica_share(producer)
-        work[consumer] = work.get(consumer, 0.0) + items
-    return work
+    needed = demand(arch, load)
+    consumers = {c for _, c, _, _ in as_architecture(arch, "arch").queues()}
+    return {c: needed[c][1] for c in needed if c in consumers}
 
 
 def _capacity_rows(arch: Architecture, structure, load: float | None) -> list[dict]:
     if load is None:
         return []
     rows = []
-    work = queue_work(arch, load)
-    called = {b for _, b, edge in arch.graph.edges(data=True) if not edge.get("queue")}
-    required = arch.needs([r for f in arch.feature_names for r in arch.feature(f).requires])
+    needed = demand(arch, load)
     in_cell: dict[str, _Cell] = {}
     if structure is not None:
         cells, _ = structure
@@ -429,68 +452,65 @@ def _capacity_rows(arch: Architecture, structure, load: float | None) -> list[di
         unit = min(_cell_capacity(arch, cell) for cell in cells)
         if math.isfinite(unit):
             rows.append(_pool_row("cells", "cells", [c.feature for c in cells], unit, load))
+        rows += _cell_consumer_rows(arch, structure, needed)
     members_of_groups = set()
-    caps = _capacities(arch)
     for name in arch.components:
         component = arch.component(name)
         if component.kind != "group" or name in in_cell:
             continue
         members = arch.dependencies(name, "member")
         members_of_groups.update(members)
-        unit = min(caps[m] for m in members)
-        if math.isfinite(unit):
-            rows.append(_pool_row(name, "replica group", members, unit, load))
-    sized = {c for c in work if math.isfinite(arch.component(c).capacity)}
-    rows += _cell_consumer_rows(arch, structure, work, sized)
+        # What the pool carries: all that reaches its members, through the group or not
+        # (a queue feeds a consumer directly, even when it has replicas).
+        requests = math.fsum(needed.get(m, (0.0, 0.0))[0] for m in members)
+        items = math.fsum(needed.get(m, (0.0, 0.0))[1] for m in members)
+        unit = min(_own_capacity(arch, m) for m in members)
+        if math.isfinite(unit) and requests + items > 0:
+            rows.append(_pool_row(name, "replica group", members, unit, requests + items,
+                                  items=items))
     for name in arch.breakable:
         component = arch.component(name)
-        if name in sized and name not in in_cell:
-            # A consumer behind a queue is sized against the work its queues bring, not the
-            # request peak (plus the requests, if something also calls it directly).
-            requests = load if name in called or name in required else 0.0
-            rows.append(_consumer_row(name, [name], float(component.capacity), requests,
-                                      work[name]))
-            continue
+        requests, items = needed.get(name, (0.0, 0.0))
         if (name in in_cell or name in members_of_groups or component.kind == "domain"
-                or not math.isfinite(component.capacity)):
+                or not math.isfinite(component.capacity) or requests + items == 0):
             continue
-        rows.append({"pool": name, "kind": "component", "units": [name], "count": 1,
-                     "unit_capacity": float(component.capacity), "load": load,
-                     "capacity_after_losing_one": 0.0, "needed_per_unit": load,
-                     "units_needed": None, "ok": component.capacity >= load,
-                     "shed_at_peak": max(0.0, 1 - component.capacity / load)})
+        rows.append(_single_row(name, [name], float(component.capacity), requests, items))
     return rows
 
 
-def _cell_consumer_rows(arch, structure, work, sized) -> list[dict]:
+def _cell_consumer_rows(arch, structure, needed) -> list[dict]:
     """Consumers inside cells: one row for the same consumer in every cell when the cells
     are alike (the change is made in all of them), else one row each."""
-    if structure is None:
-        return []
     cells, _ = structure
-    columns = [[c for c in cell.own if c in sized] for cell in cells]
-    rows = []
+    consumers = {c for _, c, _, _ in arch.queues() if math.isfinite(arch.component(c).capacity)}
+    columns = [[c for c in cell.own if c in consumers] for cell in cells]
     if len({len(c) for c in columns}) == 1:
+        rows = []
         for j in range(len(columns[0])):
             units = [column[j] for column in columns]
             label = units[0] if len(units) == 1 else f"{units[0]} and its counterpart in every cell"
-            rows.append(_consumer_row(label, units, min(arch.component(u).capacity for u in units),
-                                      0.0, max(work[u] for u in units)))
+            worst = max(units, key=lambda u: sum(needed.get(u, (0.0, 0.0))))
+            rows.append(_single_row(label, units, min(arch.component(u).capacity for u in units),
+                                    *needed.get(worst, (0.0, 0.0))))
         return rows
-    return [_consumer_row(u, [u], float(arch.component(u).capacity), 0.0, work[u])
+    return [_single_row(u, [u], float(arch.component(u).capacity), *needed.get(u, (0.0, 0.0)))
             for column in columns for u in column]
 
 
-def _consumer_row(name: str, units: list[str], capacity: float, requests: float,
-                  items: float) -> dict:
-    needed = requests + items
-    return {"pool": name, "kind": "queue consumer", "units": units, "count": len(units),
-            "unit_capacity": capacity, "load": needed, "work_per_s": items,
-            "capacity_after_losing_one": 0.0, "needed_per_unit": needed, "units_needed": None,
-            "ok": capacity >= needed, "shed_at_peak": max(0.0, 1 - capacity / needed)}
+def _single_row(name: str, units: list[str], capacity: float, requests: float,
+                items: float) -> dict:
+    """One component (or the same one in every cell) against what it must carry: requests
+    from the peak and, for a consumer behind a queue, the work items its queues bring."""
+    load = requests + items
+    return {"pool": name, "kind": "queue consumer" if items and not requests else "component",
+            "units": units, "count": len(units), "unit_capacity": capacity, "load": load,
+            "requests_per_s": requests, "work_per_s": items,
+            "capacity_after_losing_one": 0.0, "needed_per_unit": load, "units_needed": None,
+            "ok": capacity >= load, "shed_at_peak": max(0.0, 1 - capacity / load) if load else 0.0}
 
 
-def _pool_row(name: str, kind: str, units: list[str], unit: float, load: float) -> dict:
+def _pool_row(name: str, kind: str, units: list[str], unit: float, load: float, *,
+              items: float = 0.0) -> dict:
     n = len(units)
     after = (n - 1) * unit
     needed = static_stability_capacity(n) * load / n if n >= 2 else math.inf
@@ -499,7 +519,8 @@ def _pool_row(name: str, kind: str, units: list[str], unit: float, load: float) 
     except LabkitError:  # more than a million units of this size
         units_needed = None
     return {"pool": name, "kind": kind, "units": units, "count": n, "unit_capacity": unit,
-            "load": load, "capacity_after_losing_one": after, "needed_per_unit": needed,
+            "load": load, "requests_per_s": load - items, "work_per_s": items,
+            "capacity_after_losing_one": after, "needed_per_unit": needed,
             "units_needed": units_needed, "ok": after >= load,
             "shed_at_peak": max(0.0, 1 - n * unit / load)}
 
@@ -588,6 +609,16 @@ def _replicate(data: dict, names: list[str], new_domains: dict[str, str]) -> dic
         if dep["to"] in groups:
             dep["to"] = groups[dep["to"]]
     data["dependencies"] = deps
+    # A copied producer queues its work too: to the copy of its consumer when that is copied
+    # as well (a zone's replica uses its own), else to the same consumer.
+    queues = []
+    for queue in data.get("queues", []):
+        queues.append(dict(queue))
+        if queue["from"] in copies:
+            queues.append({**queue, "from": copies[queue["from"]],
+                           "to": copies.get(queue["to"], queue["to"])})
+    if queues:
+        data["queues"] = queues
     for group in data.get("groups", []):
         group["members"] = [groups.get(m, m) for m in group["members"]]
     for feature in data.get("features", []):
@@ -1006,10 +1037,12 @@ class _Candidates:
             elif row["kind"] == "component":
                 capacity = load
                 names = row["units"]
-                title = f"raise {row['pool']}'s capacity to the peak load ({load:g} req/s)"
-                why = (f"{row['pool']} serves at most {row['unit_capacity']:g} req/s: at a peak "
-                       f"of {load:g} it sheds {format_percent(row['shed_at_peak'])} of requests "
-                       "(and a replica would add N+1 redundancy on top)")
+                title = (f"raise {row['pool']}'s capacity to what reaches it at the peak "
+                         f"({_needed_text(row)})")
+                why = (f"{row['pool']} serves at most {row['unit_capacity']:g} a second and "
+                       f"{_needed_text(row)} reach it at a peak of {self.load:g} req/s: it sheds "
+                       f"{format_percent(row['shed_at_peak'])} of them (and a replica would add "
+                       "N+1 redundancy on top)")
             elif row["count"] >= 2:
                 capacity = row["needed_per_unit"]
                 if row["kind"] == "cells":
@@ -1195,16 +1228,25 @@ _CAPACITY_CHECK = {"component": "carries the peak", "queue consumer": "keeps up 
                    "cells": "N+1", "replica group": "N+1"}
 
 
+def _needed_text(row: dict) -> str:
+    """'600 req/s', '30 items/s', or '600 req/s + 30 items/s'."""
+    requests, items = row["requests_per_s"], row["work_per_s"]
+    parts = ([f"{_g(requests)} req/s"] if requests or not items else []) + \
+        ([f"{_g(items)} items/s"] if items else [])
+    return " + ".join(parts)
+
+
 def capacity_rows(report: ResilienceReport) -> list[dict]:
     rows = []
     for r in report.capacity:
         single = r["kind"] in ("component", "queue consumer")
-        unit = "items/s" if r["kind"] == "queue consumer" and not r["load"] > r["work_per_s"] else "req/s"
+        unit = "items/s" if r["work_per_s"] and not r["requests_per_s"] else "req/s"
+        unit_each = unit if not (r["work_per_s"] and r["requests_per_s"]) else "a second"
         rows.append({"pool": r["pool"], "kind": r["kind"], "units": r["count"],
-                     "capacity each": f"{_g(r['unit_capacity'])} {unit}",
-                     "needed at the peak": f"{_g(r['load'])} {unit}",
+                     "capacity each": f"{_g(r['unit_capacity'])} {unit_each}",
+                     "needed at the peak": _needed_text(r),
                      "left after losing one": "-" if single
-                     else f"{_g(r['capacity_after_losing_one'])} {unit}",
+                     else f"{_g(r['capacity_after_losing_one'])} {unit_each}",
                      "check": _CAPACITY_CHECK[r["kind"]], "ok": "yes" if r["ok"] else "NO"})
     return rows
 
@@ -1276,5 +1318,5 @@ def _html(report: ResilienceReport) -> str:
 
 
 __all__ = ["ACTIONS", "Recommendation", "ResilienceReport", "TIME_UNITS", "apply", "blast_rows",
-           "capacity_rows", "feature_rows", "queue_work", "recommendation_rows",
+           "capacity_rows", "demand", "feature_rows", "queue_work", "recommendation_rows",
            "resilience_report"]

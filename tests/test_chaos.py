@@ -957,3 +957,25 @@ def test_junk_yaml_is_refused(text):
         validate_experiment(exp, SMALL)
     except LabkitError as exc:
         _refused_cleanly(exc)
+
+
+def test_work_probes_read_the_event_driven_queues():
+    # A mail worker down for 700 s behind a 600 s deadline: its work waits, ages, then is late.
+    # The probes must read what the run itself recorded (a second view of the same arrays).
+    from pathlib import Path
+    from labkit.archfile import load_architecture
+    from labkit.chaos import probes
+    arch = load_architecture(Path(__file__).parent / "data" / "blog.yaml")
+    system = System(arch, 300, seed=1, arrivals="fluid")
+    config = system.configuration
+    assert probes.work_backlog(configuration=config) == 0.0
+    assert probes.oldest_work_age(configuration=config) == 0.0
+    system.inject("crash", "mailer")
+    system.advance(700)
+    run = system.timeline()
+    assert probes.work_backlog(configuration=config) == pytest.approx(float(run.backlog[-1].sum()))
+    assert probes.oldest_work_age(configuration=config) == pytest.approx(float(run.backlog_age[-1].max()))
+    assert probes.oldest_work_age(configuration=config) >= 599
+    late, done = float(run.work_late[-300:].sum()), float(run.work_done[-300:].sum())
+    assert late > 0 and probes.work_on_time(300, configuration=config) == pytest.approx(done / (done + late))
+    assert probes.work_on_time(300, configuration=config) < 0.5

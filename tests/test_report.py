@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -798,3 +799,65 @@ def test_a_near_miss_shows_enough_digits_and_recovery_time_its_unit():
     assert "RTO: 90 min" in minutes.to_markdown()
     with pytest.raises(LabkitError, match="^time_unit='hours' is not allowed"):
         resilience_report(photos(), 0.9999, rto=1, time_unit="hours")
+
+
+# ------------------------- a learner's blog: a mail worker that a feature lists (issue 12)
+BLOG = Path(__file__).parent / "data" / "blog.yaml"
+
+
+def test_a_consumer_a_feature_lists_still_carries_only_its_queues_work():
+    # notify requires [mailer]: a statement of what must work, not a route for requests. The
+    # mailer carries 0.05 x 300 = 15 items/s, not the 300 req/s peak (once it was 315).
+    from labkit.report import demand
+    arch = load_architecture(BLOG)
+    assert demand(arch, 300)["mailer"] == (0.0, pytest.approx(15.0))
+    report = resilience_report(arch, 0.999, rto=1, load=300)
+    row = next(r for r in report.capacity if r["pool"] == "mailer")
+    assert (row["kind"], row["load"], row["ok"]) == ("queue consumer", pytest.approx(15.0), True)
+    assert not [r for r in report.recommendations if "mailer" in r.title and r.action == "add headroom"]
+    shown = next(r for r in capacity_rows(report) if r["pool"] == "mailer")
+    assert shown["capacity each"] == "20 items/s" and shown["needed at the peak"] == "15 items/s"
+
+
+def test_demand_follows_soft_calls_but_not_a_routers_routes():
+    from labkit.report import demand
+    photos = load_architecture("photo_site.yaml")
+    assert demand(photos, 600)["search"] == (600.0, 0.0)        # both apps call it softly
+    assert demand(photos, 600)["app-a"] == (300.0, 0.0)         # a replica takes its half
+    ring = catalog.ring(2, 2)
+    needed = demand(ring, 60_000)
+    # Four equal cells: each cell's tiers carry a quarter, not the whole peak.
+    assert needed["cell1-api"][0] == pytest.approx(15_000.0)
+    assert needed["cell1-transcode"] == (0.0, pytest.approx(0.05 * 15_000))
+
+
+def test_a_replicated_zone_copies_its_queues_and_the_work_still_adds_up():
+    from labkit import simulation
+    from labkit.report import demand
+    arch = load_architecture(BLOG)
+    zone = find(resilience_report(arch, 0.999, rto=1, load=300), "add replica", "zone-a")
+    changed = apply(arch, zone)
+    assert sorted(changed.queues()) == [("mailq", "mailer", 600.0, 0.05),
+                                        ("mailq-2", "mailer-2", 600.0, 0.05)]
+    pool = next(r for r in resilience_report(changed, 0.999, load=300).capacity
+                if r["pool"] == "mailer replicas")
+    assert pool["work_per_s"] == pytest.approx(15.0) and pool["ok"]
+    run = simulation.simulate(changed, simulation.constant(300), duration=60, seed=1,
+                              arrivals="fluid")
+    # A second method: the simulation queues the same 15 items/s, half through each copy.
+    assert run.work_added.sum() / 60 == pytest.approx(15.0)
+    assert sum(demand(changed, 300)[c][1] for c in ("mailer", "mailer-2")) == pytest.approx(15.0)
+
+
+def test_a_producer_called_softly_queues_work_only_while_it_works():
+    from labkit import simulation
+    arch = (Architecture("s").add_component("api").add_component("notifier")
+            .add_component("mailer", capacity=100)
+            .add_dependency("api", "notifier", "soft")
+            .add_queue("notifier", "mailer", deadline=60, per_request=0.1)
+            .add_feature("use", ["api"]))
+    run = simulation.simulate(arch, simulation.constant(200), duration=60, seed=1, arrivals="fluid",
+                              faults=[simulation.crash("notifier", at=20, duration=20)])
+    per_second = run.work_added.sum(axis=1) / run.step
+    assert per_second[10] == pytest.approx(20.0) and per_second[30] == 0.0
+    assert run.success_ratio == pytest.approx(1.0)          # soft: requests never fail

@@ -35,7 +35,8 @@ from ..errors import fail
 from .system import system_of
 
 __all__ = ["KINDS", "PROBES", "backlog", "backlog_seconds", "breaker_state", "cell_success_ratio",
-           "cells_down", "goodput", "open_breakers", "p99_latency", "shed_share", "success_ratio"]
+           "cells_down", "goodput", "oldest_work_age", "open_breakers", "p99_latency",
+           "shed_share", "success_ratio", "work_backlog", "work_on_time"]
 
 BREAKER_STATES = ("closed", "open", "half-open")
 
@@ -100,6 +101,32 @@ def backlog_seconds(configuration: dict | None = None) -> float:
     return float(w.queued[-1]) / capacity if capacity > 0 else math.inf
 
 
+def work_backlog(configuration: dict | None = None) -> float:
+    """Work items waiting in the event-driven queues now (``queues:`` in an architecture
+    file, ``Architecture.add_queue``): grows while a consumer is down or too slow; 0 without
+    queues. (:func:`backlog` counts *requests* waiting for a busy service instead.)"""
+    w = system_of(configuration).latest()
+    return float(np.sum(w.backlog[-1])) if not w.empty and w.backlog.size else 0.0
+
+
+def oldest_work_age(configuration: dict | None = None) -> float:
+    """Seconds the oldest waiting work item has waited now (0 without waiting work): compare
+    it with the queue's deadline."""
+    w = system_of(configuration).latest()
+    return float(np.max(w.backlog_age[-1])) if not w.empty and w.backlog_age.size else 0.0
+
+
+def work_on_time(window: float = 60.0, configuration: dict | None = None) -> float:
+    """Share of the work items finished in the last ``window`` seconds that were done before
+    their deadline (1.0 if none finished, or without queues): the event-driven side's
+    "customers are served"."""
+    w = system_of(configuration).window(window)
+    if w.empty or not w.work_done.size:
+        return 1.0
+    done, late = float(w.work_done.sum()), float(w.work_late.sum())
+    return done / (done + late) if done + late > 0 else 1.0
+
+
 def cells_down(configuration: dict | None = None) -> int:
     """How many customer cells cannot serve now (the fallback cell is not counted)."""
     system = system_of(configuration)
@@ -134,7 +161,8 @@ def breaker_state(cell: int | str | None = None, configuration: dict | None = No
 # What each probe returns: a share in [0, 1], a non-negative quantity, a count, or a word.
 KINDS = {"success_ratio": "share", "cell_success_ratio": "share", "shed_share": "share",
          "p99_latency": "quantity", "goodput": "quantity", "backlog": "quantity",
-         "backlog_seconds": "quantity", "cells_down": "count", "open_breakers": "count",
+         "backlog_seconds": "quantity", "work_backlog": "quantity", "oldest_work_age": "quantity",
+         "work_on_time": "share", "cells_down": "count", "open_breakers": "count",
          "breaker_state": "word"}
 PROBES = tuple(KINDS)
 WORDS = {"breaker_state": BREAKER_STATES}

@@ -127,6 +127,8 @@ _ARRAYS: dict[str, Callable[[int], np.ndarray]] = {
                                                   "timed_out", "rejected", "queued",
                                                   "latency_p50", "latency_p99")},
     **{name: (lambda n: np.zeros((0, n))) for name in ("cell_good", "cell_failed", "capacity")},
+    **{name: (lambda n: np.zeros((0, 0))) for name in ("backlog", "backlog_age", "work_done",
+                                                      "work_late")},
     "cell_up": lambda n: np.ones((0, n), dtype=bool),
     "breaker": lambda n: np.zeros((0, n), dtype=np.int8),
 }

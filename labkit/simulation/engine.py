@@ -384,16 +384,17 @@ class _Setup:
         self.queue_names = [f"{p} -> {c}" for p, c, _, _ in queues]
         if not queues:
             return
-        needs = [set().union(*(closure(arch, r) for r in arch.feature(f).requires)) for f in cells]
         # Work per good response of each cell, per queue: the cells whose requests reach the
-        # producer (normally one: the cell the producer belongs to).
-        self.work_per_good = np.array([[per if p in needs[j] else 0.0 for j in range(len(cells))]
+        # producer (normally one: the cell the producer belongs to), through hard or soft calls.
+        reach = [set(arch.load_shares(arch.feature(f).requires, soft=True)) for f in cells]
+        self.work_per_good = np.array([[per if p in reach[j] else 0.0 for j in range(len(cells))]
                                        for p, _, _, per in queues])
         works = component_works(arch, up, arch.breakable)
         # A producer among replicas sees only its share of the requests (the others serve the
         # rest): without this, two app replicas each queueing 0.05 items per request would
-        # bring 0.1 per request between them.
-        self.work_through = np.stack([np.broadcast_to(arch.replica_share(p, works), (len(up),))
+        # bring 0.1 per request between them. One that does not work queues nothing.
+        self.work_through = np.stack([np.broadcast_to(arch.replica_share(p, works) * works[p],
+                                                      (len(up),))
                                       for p, _, _, _ in queues], axis=1)     # (steps, Q)
         self.consumer_rate = np.stack([np.where(works[c], float(arch.component(c).capacity), 0.0)
                                        for _, c, _, _ in queues], axis=1)     # (steps, Q)
