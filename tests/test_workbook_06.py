@@ -120,6 +120,7 @@ def test_the_questions_state_the_numbers_the_graders_use():
                    f"{chapter.CAPACITY_BUDGET:,}", f"**{chapter.REGION_AT:g} s**",
                    f"**{chapter.REGION_FOR:g} s**", f"**{chapter.DETECTION:g} s**",
                    f"at most {chapter.TRANSCODE_BUDGET:g}", f"**{chapter.OUTAGE_AT:g} s**",
+                   f"nearest {chapter.TRANSCODE_STEP:g} clips per second",
                    f"**{chapter.OUTAGE_FOR:g} s**", f"**{chapter.DEADLINE:g} s**",
                    f"**{chapter.ROUTER_AVAILABILITY * 100:g} %**",
                    f"**{chapter.BEST_COMPONENT * 100:g} %**",
@@ -186,9 +187,21 @@ def test_transcoders_that_fall_short_are_diagnosed(arch, phrases):
         assert phrase in found, found
 
 
-def test_any_transcoder_within_budget_that_keeps_the_deadline_passes():
-    passed, message = grade(TRANSCODERS, ring(transcode_capacity=400))
-    assert passed and "no clip is late" in message and "469 clips/s" in message
+@pytest.mark.parametrize("capacity", [400, 380, 374])
+def test_transcoders_that_are_not_the_cheapest_are_diagnosed(capacity):
+    # Typing the budget (400) keeps every clip on time, but so would slower transcoders.
+    found = diagnosis(TRANSCODERS, ring(transcode_capacity=capacity))
+    assert f"with transcoders of {capacity} clips/s no clip is late" in found, found
+    assert "10 clips/s slower would keep every clip on time too" in found, found
+
+
+@pytest.mark.parametrize("capacity", [365, 373])
+def test_any_cheapest_transcoder_to_the_nearest_ten_passes(capacity):
+    # Not one stored answer: any capacity with no clip late whose 10 clips/s slower twin has
+    # late clips passes (the solution hands in 370).
+    passed, message = grade(TRANSCODERS, ring(transcode_capacity=capacity))
+    assert passed and "no clip is late" in message and "469 clips/s" in message, message
+    assert "10 clips/s slower" in message and "would be late" in message, message
 
 
 # ------------------------------------------------------------------------- (3) the request path
