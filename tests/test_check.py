@@ -55,12 +55,10 @@ def test_a_bare_value_never_passes_a_build(chapter, name, capsys):
 def test_a_solutions_file_with_only_numbers_does_not_score_full(chapter, capsys):
     # Replace every artefact of the instructor's key by what a learner could work out by
     # hand: a number (the artefact's availability, say). Values stay as they are.
-    answers = {}
-    for name, value in solutions(chapter).items():
-        plain = isinstance(value, (int, float, str)) or (
-            isinstance(value, (list, tuple, set)) and all(isinstance(v, str) for v in value))
-        answers[name] = value if plain else 0.9999
-    wb = Workbook(chapter, workbook(chapter).exercises, answers)
+    exercises = workbook(chapter).exercises
+    answers = {name: 0.9999 if isinstance(exercises[name], Build) else value
+               for name, value in solutions(chapter).items()}
+    wb = Workbook(chapter, exercises, answers)
     for name in wb.exercises:
         wb.check(name, None)
     score = wb.score()
