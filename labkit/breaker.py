@@ -759,6 +759,51 @@ class BreakerBank:
         window_failures += failures
 
 
+def open_spells(run: Any, link: Any = None) -> list[tuple[float, float | None]]:
+    """When a simulated run's breakers were away from closed: one ``(opened, closed)`` pair
+    of times in seconds per spell, from the moment a breaker opened to the moment it was
+    closed again (``closed`` is None if it was still open or probing when the run ended).
+
+    A simulation's breakers decide once per step, at its end, on that step's calls, and
+    ``run.breaker`` holds each step's states at its end. So a breaker whose window reaches
+    its threshold in the step from 24 s to 25 s opens at 25 s: after the 5 s of failed calls
+    from 20 s to 25 s. ``link``: one breaker, by its column in ``run.breaker`` (0 for the
+    first cell's router-to-cell link), or None: any breaker that is not closed counts.
+
+    Hystrix's breaker (50 % of a 10 s window) on a link that fails every call from 20 s:
+
+    >>> from labkit.catalog import cells
+    >>> from labkit.simulation import crash, simulate
+    >>> run = simulate(cells(4), 1_000, duration=120, arrivals="fluid", cell_capacity=400,
+    ...                faults=[crash("cell2-app", at=20, duration=60)], breaker=hystrix())
+    >>> open_spells(run), open_spells(run, link=1), open_spells(run, link=0)
+    ([(25.0, 85.0)], [(25.0, 85.0)], [])
+    >>> open_spells(run, link=4)
+    Traceback (most recent call last):
+    ...
+    labkit.errors.LabkitError: link=4 is not allowed: expected a whole number of at least 0 and at most 3
+    """
+    times, step, states = (getattr(run, name, None) for name in ("times", "step", "breaker"))
+    if not (isinstance(times, np.ndarray) and times.ndim == 1
+            and isinstance(states, np.ndarray) and states.ndim == 2
+            and len(states) == len(times) and states.shape[1] >= 1
+            and isinstance(step, numbers.Real) and not isinstance(step, bool)
+            and math.isfinite(step) and step > 0):
+        raise fail("run", run, "expected the result of labkit.simulation.simulate(...)")
+    if link is None:
+        away = (states != CLOSED).any(axis=1)
+    else:
+        link = check_count("link", link, low=0, high=states.shape[1] - 1)
+        away = states[:, link] != CLOSED
+    edges = np.diff(np.concatenate(([0], away.astype(np.int8), [0])))
+    spells = []
+    for first, after in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        # Steps first .. after - 1 ended away from closed; step `after` ended closed.
+        closed = float(times[after] + step) if after < len(times) else None
+        spells.append((float(times[first] + step), closed))
+    return spells
+
+
 def _check_links(links: Any, config: BreakerConfig) -> tuple:
     if isinstance(links, numbers.Integral) and not isinstance(links, bool):
         names = tuple(range(check_count("links", links, low=1, high=MAX_LINKS)))

@@ -1,13 +1,14 @@
 """Workbook 05: headroom, deploy waves, circuit breakers and a fallback cell, built and run.
 
-Four of the five exercises are builds (:class:`~labkit.check.Build`): the learner builds a fleet
-(an :class:`~labkit.model.Architecture`), a :class:`~labkit.breaker.BreakerConfig` or the
-router's settings (a dict of :func:`~labkit.simulation.simulate` keywords), and the grader
-simulates it against the question's scenario with fluid arrivals (exact, smooth counts) and
-says what it did. The fifth asks when a breaker opens, replayed through labkit's breaker.
+Every exercise is a build (:class:`~labkit.check.Build`): the learner builds a fleet (an
+:class:`~labkit.model.Architecture`), a sequence of call outcomes, a
+:class:`~labkit.breaker.BreakerConfig` or the router's settings (a dict of
+:func:`~labkit.simulation.simulate` keywords). The grader replays the calls through labkit's
+breaker, or simulates the artefact against the question's scenario with fluid arrivals
+(exact, smooth counts), and says what it did.
 
 >>> [e.name for e in exercises()]
-['headroom for a dead cell', 'deploy waves', 'second the breaker opens', 'breaker that tells death from a blip', 'breakers and a fallback cell']
+['headroom for a dead cell', 'deploy waves', 'calls that never open the breaker', 'breaker that tells death from a blip', 'breakers and a fallback cell']
 >>> from labkit.catalog import cells
 >>> grade_headroom(cells(4, tier_capacity=300))
 Traceback (most recent call last):
@@ -23,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from ..breaker import BreakerConfig, CircuitBreaker
+from ..breaker import BreakerConfig, CircuitBreaker, open_spells
 from ..catalog import cells
-from ..check import Build, Exercise, NotYet
+from ..check import Build, NotYet
 from ..model import Architecture
 from ..simulation import Fallback, bad_deploy, crash, error_rate, simulate
 
@@ -48,7 +49,9 @@ WAVE_MOST = 5                  # the release must finish in at most this many wa
 SMALL_BREAKER = BreakerConfig(failure_rate_threshold=0.5, sliding_window_size=10,
                               minimum_number_of_calls=10, wait_duration_in_open_state=30,
                               permitted_number_of_calls_in_half_open_state=2)
-OUTCOMES = "SSSFFFFFSFFFSS"    # S: the call succeeded, F: it failed
+CALLS = 12                     # the learner writes this many outcomes, one call a second
+FAILED_AT_LEAST = 6            # ... at least this many of them failed (half: the threshold)
+MAX_OUTCOME_CHARS = 1_000      # a string longer than this is refused before it is read
 
 # (4) A breaker per router-to-cell link on 4 cells with N+1 headroom.
 TUNE_CELLS = 4
@@ -224,15 +227,45 @@ def grade_waves(arch: Any) -> str:
             f"build in any of them leaves cells that serve the whole {WAVE_PEAK:,} req/s.")
 
 
-# --------------------------------------------------------- (3) when the breaker opens
+# ------------------------------------------- (3) half the calls fail, the breaker stays closed
 
-def _second_the_breaker_opens() -> int:
-    # Replay the calls through labkit's breaker and note the second it first opens.
-    breaker = CircuitBreaker(SMALL_BREAKER)
-    for second, outcome in enumerate(OUTCOMES):
+def grade_outcomes(outcomes: Any) -> str:
+    """Replay the learner's calls (one a second, S or F) through the small breaker: at least
+    half of them must fail, and it must never open."""
+    if not isinstance(outcomes, str):
+        raise NotYet("hand in a string of S and F, one letter per call (e.g. \"SFSS...\"), "
+                     f"not {type(outcomes).__name__}.")
+    if len(outcomes) > MAX_OUTCOME_CHARS:
+        raise NotYet(f"your string has {len(outcomes):,} characters; write the outcomes of "
+                     f"{CALLS} calls, one letter each.")
+    calls = "".join(outcomes.split()).upper()
+    odd = sorted(set(calls) - {"S", "F"})
+    if odd:
+        raise NotYet(f"your outcomes hold {odd[0]!r}: write only S (the call succeeded) and F "
+                     "(it failed), one letter per call.")
+    if len(calls) != CALLS:
+        raise NotYet(f"you wrote {len(calls)} calls; write exactly {CALLS}, the call at 0 s "
+                     "first.")
+    failed = calls.count("F")
+    if failed < FAILED_AT_LEAST:
+        raise NotYet(f"only {failed} of your {CALLS} calls fail; the task asks for at least "
+                     f"{FAILED_AT_LEAST}.")
+    config = SMALL_BREAKER
+    size, threshold = config.sliding_window_size, config.failure_rate_threshold
+    breaker = CircuitBreaker(config)
+    for second, outcome in enumerate(calls):
         if breaker.allow(second) and breaker.record(outcome == "S", second) == "open":
-            return second
-    return -1
+            first = max(0, second - size + 1)
+            held = calls[first:second + 1]
+            raise NotYet(f"the breaker opened after the call at {second} s: its window then "
+                         f"held the calls from {first} s to {second} s, {held.count('F')} "
+                         f"failed of {len(held)} ({held.count('F') / len(held):.0%}), which "
+                         f"reaches its {threshold:.0%}.")
+    judged = range(config.minimum_number_of_calls - 1, CALLS)
+    most = max(calls[max(0, s - size + 1):s + 1].count("F") for s in judged)
+    return (f"{failed} of your {CALLS} calls fail, yet the breaker never opens: it judges "
+            f"nothing before {config.minimum_number_of_calls} calls, and after that its "
+            f"window of the last {size} never holds more than {most} failed.")
 
 
 # ------------------------------------------------------- (4) a breaker worth having
@@ -246,7 +279,11 @@ def _window_seconds(config: BreakerConfig) -> float:
 
 def grade_breaker(config: Any) -> str:
     """Per-cell breakers on 4 cells: ignore cell 2's 3 s blip, open within 4 s of cell 3
-    dying, close within 10 s of it coming back. One run holds both faults."""
+    dying, close within 10 s of it coming back. One run holds both faults.
+
+    Times are those of :func:`~labkit.breaker.open_spells`, as in lesson 05: a breaker
+    decides at the end of each 1 s step, so one that opens in the step from 104 s opened
+    5 s after a death at 100 s, when 5 s of its link's calls had failed."""
     if not isinstance(config, BreakerConfig):
         raise NotYet("hand in a BreakerConfig (labkit.breaker.BreakerConfig(...), or a preset "
                      f"such as hystrix()), not {type(config).__name__}.")
@@ -255,32 +292,33 @@ def grade_breaker(config: Any) -> str:
     run = simulate(cells(TUNE_CELLS), TUNE_LOAD, duration=TUNE_RUN, arrivals="fluid",
                    cell_capacity=TUNE_CAPACITY, faults=faults, breaker=config)
     blip_link, dead_link = 1, 2
-    blip_open = run.times[(run.breaker[:, blip_link] == 1) & (run.times < DEATH_AT)]
-    if len(blip_open):
+    blip = [spell for spell in open_spells(run, link=blip_link) if spell[0] <= DEATH_AT]
+    if blip:
         rate = config.failure_rate_threshold
-        raise NotYet(f"your breaker opened {blip_open[0] - BLIP_AT + 1:g} s into a "
+        raise NotYet(f"your breaker opened {blip[0][0] - BLIP_AT:g} s into a "
                      f"{BLIP_FOR} s blip on cell 2, and kept the link open "
                      f"{config.wait_duration_in_open_state:g} s: a blip that short must not "
                      f"open it. Its window holds about {_window_seconds(config):.3g} s of this "
                      f"link's traffic and it opens at {rate:.0%} failures.")
-    dead = (run.times >= DEATH_AT) & (run.times < DEATH_AT + DEATH_FOR)
-    opened = run.times[dead & (run.breaker[:, dead_link] == 1)]
-    if not len(opened):
+    back = DEATH_AT + DEATH_FOR
+    dead = [spell for spell in open_spells(run, link=dead_link)
+            if DEATH_AT < spell[0] <= back]
+    if not dead:
         raise NotYet(f"your breaker never opened while cell 3 was dead for {DEATH_FOR} s: "
                      f"check its minimum number of calls ({config.minimum_number_of_calls:,}) "
                      "and threshold against the 250 calls a second this link carries.")
-    after = opened[0] - DEATH_AT + 1               # seconds of outage when it is open
+    opened = dead[0][0]
+    after = opened - DEATH_AT                      # seconds of failed calls, the last included
     if after > OPEN_WITHIN:
-        lost = float(run.cell_failed[(run.times >= DEATH_AT) & (run.times < opened[0]),
+        lost = float(run.cell_failed[(run.times >= DEATH_AT) & (run.times < opened),
                                      dead_link].sum())
-        raise NotYet(f"your breaker opened {after:g} s after cell 3 died, later than "
-                     f"{OPEN_WITHIN} s: meanwhile {lost:,.0f} of its customers' requests "
-                     "failed.")
-    back = DEATH_AT + DEATH_FOR
-    closed = run.times[(run.times >= back) & (run.breaker[:, dead_link] == 0)]
-    late = (closed[0] if len(closed) else run.times[-1] + run.step) - back
+        raise NotYet(f"your breaker opened {after:g} s after cell 3 died (at {opened:g} s), "
+                     f"later than {OPEN_WITHIN} s: meanwhile {lost:,.0f} of its customers' "
+                     "requests failed.")
+    closed = dead[-1][1]                           # the spell the cell came back in
+    late = (closed if closed is not None else run.times[-1] + run.step) - back
     if late > CLOSE_WITHIN:
-        shown = f"{late:g} s" if len(closed) else f"more than {late:g} s"
+        shown = f"{late:g} s" if closed is not None else f"more than {late:g} s"
         raise NotYet(f"your breaker kept cell 3's link open {shown} after the cell came back, "
                      f"longer than {CLOSE_WITHIN} s: it waits "
                      f"{config.wait_duration_in_open_state:g} s in the open state before it "
@@ -363,7 +401,7 @@ def grade_fallback(settings: Any) -> str:
     during = outage.window(OUTAGE_AT, OUTAGE_AT + OUTAGE_FOR)
     if outage.success_ratio < FLEET_TARGET and redirect != "fallback":
         shed = float(outage.shed[during].sum())
-        raise NotYet("without headroom the survivors shed: your router sends wave 1's "
+        raise NotYet("not enough headroom for two dead cells: your router sends wave 1's "
                      "customers to cells 3 and 4, not to a fallback cell, and they shed "
                      f"{shed:,.0f} requests ({outage.success_ratio:.1%} served). Headroom for "
                      "one dead cell does not cover two.")
@@ -401,8 +439,9 @@ def exercises() -> list:
         Build("headroom for a dead cell", grade_headroom,
               ("when one of N cells dies, the N - 1 survivors must carry the whole peak "
                "between them.",
-               "count the capacity a fleet of N cells needs for that, for a few values of N: "
-               "more, smaller cells each take a smaller share of a dead cell's load."),
+               "count the capacity a fleet of N cells needs for its survivors to carry the whole "
+               "peak, for a few values of N: more, smaller cells each take a smaller share of "
+               "a dead cell's load."),
               ARCH_HANDS_IN),
         Build("deploy waves", grade_waves,
               ("a bad build fails every cell of its wave at once; the cells outside the wave "
@@ -410,12 +449,13 @@ def exercises() -> list:
                "how many of these cells does the peak need? The others may fail together, "
                "and more waves make each wave smaller."),
               ARCH_HANDS_IN),
-        Exercise("second the breaker opens", "count", _second_the_breaker_opens,
-                 ("a breaker computes no failure rate until its window holds at least "
-                  "minimum_number_of_calls calls, however many of them failed.",
-                  "replay the calls: for each second, breaker.allow(second), then "
-                  "breaker.record(outcome == \"S\", second); note when breaker.state first "
-                  "becomes \"open\". The threshold is compared with >=.")),
+        Build("calls that never open the breaker", grade_outcomes,
+              ("the breaker judges nothing until its window holds minimum_number_of_calls "
+               "calls; from then on it judges, after every call, only the last "
+               "sliding_window_size calls. The threshold is compared with >=.",
+               "after the 10th call, each new call pushes the oldest one out of the window: "
+               "when can a failure come in without raising the window's count of failures?"),
+              "a string of S and F, one letter per call"),
         Build("breaker that tells death from a blip", grade_breaker,
               ("a dead cell and a blip look the same for their first seconds: the breaker "
                "must need more seconds of failures than a blip lasts, and fewer than the "
