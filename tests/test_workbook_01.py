@@ -146,7 +146,8 @@ def test_the_notebook_states_the_graders_targets():
                    f"**{percent(chapter.DB)}**", f"at least **{percent(chapter.FEWEST_TARGET)}**",
                    f"at **{percent(chapter.CEILING_TARGET)}**", f"**{chapter.REPLICAS}** app replicas",
                    f"**{percent(chapter.APP)}** each", f"needs **{chapter.NEEDED}** of the 4",
-                   f"**{chapter.SERVERS} servers** (**{percent(chapter.SERVER)}** each)",
+                   f"**{chapter.SERVERS} servers** (**{percent(chapter.SERVER)}** each); you need not "
+                   "use them all",
                    f"up **{percent(chapter.BUILD)}** of the time",
                    f"at least **{percent(chapter.WAVES_TARGET)}**"):
         assert phrase in text, phrase
@@ -249,6 +250,19 @@ def test_spread_replicas_pass(answers, placement):
     assert "no server and no replica is a single point of failure" in message
 
 
+def test_two_servers_pass_and_the_check_asks_what_a_third_adds():
+    # The question allows leaving a server unused; the ✅ says so and invites a comparison
+    # of the tier's own downtime: 2 + 2 leaves it at 1.18 min a year, 2 + 1 + 1 at 47.49 s.
+    passed, message = grade(SPREAD, spread(2, 2))
+    assert passed, message
+    assert "The app tier alone (lb and db up) is down 1.18 min a year" in message
+    assert "You used 2 of your 3 servers, and that meets the target" in message
+    passed, message = grade(SPREAD, spread(2, 1, 1))
+    assert passed, message
+    assert "The app tier alone (lb and db up) is down 47.49 s a year" in message
+    assert "Two servers would meet the target too" in message
+
+
 @pytest.mark.parametrize("build, diagnosis", [
     # every replica on one server: the monolith's failure domain again
     (lambda: spread(4), "server-a is a single point of failure for 'buy': when it fails it "
@@ -289,9 +303,10 @@ def test_waves_pass(answers, sizes):
 
 
 @pytest.mark.parametrize("build, diagnosis", [
-    # one build for all: the correlated failure replicas cannot absorb
-    (lambda: waves(4), "every replica runs the build 'wave-1': one bad deploy stops them all at "
-                       "once, however many there are, so 'buy' reaches 99.84 %, short of 99.9 %"),
+    # one build for all (the question asks for it first): confirmed, then the next step
+    (lambda: waves(4), "as expected: every replica runs the build 'wave-1', so one bad build "
+                       "stops all 4 at once and 'buy' reaches 99.84 %, short of 99.9 %. Now "
+                       "split the replicas into waves."),
     # not modelled at all
     (lambda: catalog.replicated_monolith(4), "Your replicas run no build yet"),
     # a build that is never bad
@@ -303,6 +318,17 @@ def test_waves_pass(answers, sizes):
 def test_wrong_deploys_are_diagnosed(build, diagnosis):
     passed, message = grade(WAVES, build())
     assert not passed and has(message, diagnosis), message
+
+
+def test_the_expected_first_try_gets_a_next_step_not_a_repeat():
+    # The question asks for one build for all first: whichever try that is, the message
+    # confirms it and the hint says how to go on, without repeating the diagnosis.
+    wb = workbook("01_monolith")
+    for _ in range(3):
+        message = " ".join(wb.check(WAVES, waves(4)).message.split())
+        assert message.count("bad build stops") == 1, message
+        assert "a failure domain is" not in message.lower(), message
+        assert "Now split the replicas into waves." in message, message
 
 
 def test_a_build_hung_on_the_load_balancer_is_diagnosed():

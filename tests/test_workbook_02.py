@@ -132,6 +132,7 @@ def test_the_notebook_states_the_graders_targets():
                    f"`{chapter.FLAKY}` failing **{percent(chapter.FLAKY_RATE)}**",
                    f"at least **{percent(chapter.SUCCESS_TARGET)}** of requests",
                    f"a stack of {chapter.LAYERS} layers", "**delivery estimate**",
+                   f"each widget **{chapter.CAN_BUY_WIDGET}**",
                    "| `checkout` | service | 99.99 % |", "| `cart` | service | 99.9 % |",
                    "database | 99.95 % each"):
         assert phrase in text, phrase
@@ -150,9 +151,17 @@ def test_hints_do_not_give_the_builds_away():
 
 
 def test_can_buy_is_compared():
-    assert grade(CAN_BUY, labkit.availability(catalog.detail_page(), "can buy"))[0]
-    passed, message = grade(CAN_BUY, labkit.availability(catalog.detail_page(), "whole page"))
+    cheaper = catalog.detail_page(widget=chapter.CAN_BUY_WIDGET)
+    assert grade(CAN_BUY, labkit.availability(cheaper, "can buy"))[0]
+    passed, message = grade(CAN_BUY, labkit.availability(cheaper, "whole page"))
     assert not passed and "pessimistic" in message
+
+
+def test_can_buy_is_not_the_number_lesson_02_prints():
+    # Lesson 02 prints "can buy" of the default page (0.995408691): copying it must fail.
+    printed = labkit.availability(catalog.detail_page(), "can buy")
+    passed, message = grade(CAN_BUY, printed)
+    assert not passed and "optimistic" in message, message
 
 
 # -------------------------------------------------------------- (b) classify the dependencies
@@ -268,7 +277,8 @@ def test_one_retrying_caller_above_the_flaky_layer_passes(answers, retrying):
 @pytest.mark.parametrize("artefact, diagnosis", [
     # the lesson's trap: every layer retries
     (policy(3, "every layer"), "when the database is down, 243 calls reach it for every request, "
-                               "more than 3: the client, layer1, layer2, layer3 and layer4 retry"),
+                               "more than 3: the client, layer1, layer2, layer3 and layer4 retry, "
+                               "3 attempts each, and their retries multiply."),
     (policy(2, [True, True, False, False, False]), "4 calls reach it for every request"),
     (policy(4, "client only"), "the client retries with 4 attempts."),
     # retrying below the flaky layer
@@ -295,6 +305,13 @@ def test_one_retrying_caller_above_the_flaky_layer_passes(answers, retrying):
 def test_wrong_policies_are_diagnosed(artefact, diagnosis):
     passed, message = grade(RETRIES, artefact)
     assert not passed and has(message, diagnosis), message
+
+
+def test_the_retry_hint_does_not_repeat_the_diagnosis():
+    wb = workbook("02_microservices")
+    for _ in range(2):
+        message = " ".join(wb.check(RETRIES, policy(3, "every layer")).message.split()).lower()
+        assert message.count("multiply") == 1, message
 
 
 def test_the_largest_simulated_policy_is_graded_within_a_second():

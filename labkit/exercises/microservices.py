@@ -32,8 +32,12 @@ from ..simulation import Retry, constant, crash, error_rate, simulate_stack
 from ..simulation.layers import _attempts
 from .monolith import ARCH, architecture, names, pct, pct_against
 
-# 1. "can buy" on the graceful page (a value: detail_page()'s defaults).
+# The detail page's parts (detail_page()'s defaults), used by exercises 2 and 3.
 WIDGET, BACKEND, PAGE = 0.999, 0.9995, 0.9999
+
+# 1. "can buy" on the graceful page with cheaper widgets (a value): not the lesson's page,
+#    whose "can buy" lesson 02 prints, so it must be worked out.
+CAN_BUY_WIDGET = 0.998
 
 # 2. Classify the detail page's dependencies.
 NEEDED_TO_BUY = {  # widget -> why a customer cannot buy without it
@@ -311,7 +315,7 @@ def _grade_retries(value: Any) -> str:
     if outage > MAX_CALLS + 1e-6:
         raise NotYet(f"when the database is down, {shown} calls reach it for every request, "
                      f"more than {MAX_CALLS}: {who}"
-                     + (", and retries multiply." if len(callers) > 1 else "."))
+                     + (", and their retries multiply." if len(callers) > 1 else "."))
     success = run(error_rate(FLAKY, FLAKY_RATE, at=0, duration=duration)).success_ratio(start=start)
     if success < SUCCESS_TARGET:
         flaky = int(FLAKY.removeprefix("layer"))
@@ -335,7 +339,8 @@ def _grade_retries(value: Any) -> str:
 def exercises() -> list[Exercise | Build]:
     return [
         Exercise("can buy availability", "availability",
-                 lambda: availability(detail_page(True, WIDGET, BACKEND, PAGE), "can buy"),
+                 lambda: availability(detail_page(True, CAN_BUY_WIDGET, BACKEND, PAGE),
+                                      "can buy"),
                  ("which components must all work for a customer to buy? Follow the hard "
                   "dependencies from the page down; soft ones do not count.",
                   "the page, three core widgets and the backend each of them calls: seven "
@@ -354,9 +359,8 @@ def exercises() -> list[Exercise | Build]:
                "description: a widget that can work on without a backend is soft on it."),
               ARCH),
         Build("retry at one layer", _grade_retries,
-              ("retries multiply: when k callers each make n attempts, n x n x ... (k times) "
-               "calls reach the bottom. How many callers can retry, with how many attempts, "
-               "within the limit?",
+              ("with k callers making n attempts each, n × n × … (k times) calls reach the "
+               "bottom. How many callers can retry, with how many attempts, within the limit?",
                "a retry only helps with failures below the caller that makes it: errors of "
                "layer3 come back to whoever called layer3, and from there up."),
               "a dict: {'retry': Retry(attempts=...), 'retrying': ...}"),

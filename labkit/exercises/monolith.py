@@ -19,7 +19,8 @@ from typing import Any, Iterable
 from ..analysis import availability
 from ..check import Build, Exercise, NotYet
 from ..failures import single_points_of_failure
-from ..formulas import format_percent, format_percent_against, series
+from ..formulas import (downtime_per_year, format_duration, format_percent,
+                        format_percent_against, series)
 from ..model import Architecture
 
 # 1. A chain of hard dependencies (a value: the warm-up).
@@ -37,7 +38,7 @@ APP = 0.999                  # an app replica (process and machine)
 SERVER = 0.9995              # exercise 4: a server, a failure domain of the replicas on it
 REPLICAS = 4                 # exercises 4 and 5: four replicas
 NEEDED = 2                   # exercise 4: each replica carries half the peak, so 2 must be up
-SERVERS = 3                  # exercise 4: at most this many servers
+SERVERS = 3                  # exercise 4: at most this many servers (two will do)
 BUILD = 0.999                # exercise 5: a build is bad one deploy in a thousand
 WAVES_TARGET = 0.999         # exercise 5: "buy" at least three nines despite bad builds
 
@@ -269,10 +270,19 @@ def _grade_spread(value: Any) -> str:
             raise NotYet(f"{c} is a single point of failure for 'buy': when it alone fails, "
                          "'buy' stops.")
     used = sorted(set(where.values()))
+    # Two servers (2 + 2) meet the target too; a third lets two servers fail together and
+    # still leave two replicas. The tier's own downtime shows the difference.
+    tier = availability(arch, "buy", dict.fromkeys(lbs + dbs, 1.0))
+    more = ("Two servers would meet the target too: put the replicas on two and compare the "
+            "tier's downtime. What does the third add?" if len(used) >= SERVERS else
+            f"You used {len(used)} of your {SERVERS} servers, and that meets the target: spread "
+            f"the replicas over all {SERVERS} and compare the tier's downtime. What does the "
+            "third add?")
     return (f"no server and no replica is a single point of failure: with any one of your "
             f"{len(used)} servers down, at least {NEEDED} replicas are left. 'buy' reaches "
             f"{pct(availability(arch, 'buy'))}; {names(spofs)} remain single points of failure, "
-            "shared by every replica.")
+            f"shared by every replica. The app tier alone (lb and db up) is down "
+            f"{format_duration(downtime_per_year(tier))} a year. {more}")
 
 
 # -- 5. a bad build, and deploying in waves -------------------------------------------------
@@ -292,8 +302,8 @@ def _grade_waves(value: Any) -> str:
                      f"{len(replicas)}.")
     where = runs_on(arch, replicas, builds, "build",
                     "your replicas run no build yet: every replica runs the code it was "
-                    "deployed with. Add the build as a failure domain of the replicas that "
-                    "run it.")
+                    "deployed with, and a bad build stops every replica that runs it, like a "
+                    "server (a failure domain).")
     needed(arch, "buy", lbs, "load balancer", "every request comes in through one.")
     needed(arch, "buy", dbs, "database", "every request needs the shop's data.")
     needed(arch, "buy", replicas, "app replica", "every request needs an app replica.")
@@ -302,9 +312,11 @@ def _grade_waves(value: Any) -> str:
     if buy < target:
         everyone = [b for b in builds if list(where.values()).count(b) == REPLICAS]
         if everyone:
-            raise NotYet(f"every replica runs the build {everyone[0]!r}: one bad deploy stops "
-                         f"them all at once, however many there are, so 'buy' reaches "
-                         f"{pct_against(buy, target)}, short of {pct(target)}.")
+            # The question asks for this model first: confirm it, then point at the next step.
+            raise NotYet(f"as expected: every replica runs the build {everyone[0]!r}, so one "
+                         f"bad build stops all {REPLICAS} at once and 'buy' reaches "
+                         f"{pct_against(buy, target)}, short of {pct(target)}. Now split the "
+                         "replicas into waves.")
         raise NotYet(f"'buy' reaches {pct_against(buy, target)}, short of {pct(target)}.")
     spofs = single_points_of_failure(arch, "buy")
     worst = max(list(where.values()).count(b) for b in builds)
@@ -342,10 +354,9 @@ def exercises() -> list[Exercise | Build]:
                "than 2. labkit.single_points_of_failure(shop, \"buy\") checks your layout."),
               ARCH),
         Build("deploy in waves", _grade_waves,
-              ("a failure domain is a component its members hard-depend on: every replica "
-               "that runs a build depends on it (add_failure_domain).",
-               "if every replica runs the same build, one bad build stops them all, however "
-               "many replicas there are. What if a new build reached only some of them at "
-               "first?"),
+              ("one add_failure_domain call per build, listing the replicas that run it; "
+               "each replica runs exactly one build.",
+               "labkit.single_points_of_failure(shop, \"buy\") tells you whether one bad "
+               "build can still stop every replica on its own."),
               f"{ARCH}, starting from catalog.replicated_monolith({REPLICAS})"),
     ]
