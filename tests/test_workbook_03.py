@@ -110,6 +110,11 @@ WRONG = [
     ("retry budget", Retry(2, budget=1e6), "did not stop the storm"),
     ("retry budget", Retry(2, budget=10, refill=0.01), "runs dry"),
     ("retry budget", Retry(2, budget=0), "runs dry"),
+    ("retry budget", Retry(2, budget=1), "a bucket of 1 retry,"),
+    # the lesson's own policy: its bucket of 100 lets 100 retries out during the blip
+    ("retry budget", Retry(3, budget=100, refill=0.1),
+     "let 100 retries out during the 10 s blip, when nothing succeeds (limit 50)"),
+    ("retry budget", Retry(2, budget=60, refill=0.5), "(limit 50)"),
     # (c) retry at one layer
     ("retry at one layer", {"retry": Retry(3), "retrying": "every layer"},
      "retries at every layer: up to 3^5 = 243"),
@@ -118,18 +123,35 @@ WRONG = [
     ("retry at one layer", {"retry": Retry(1), "retrying": "client only"},
      "nobody in your stack retries"),
     ("retry at one layer", {"retry": Retry(10), "retrying": "client only"}, "up to 10 calls"),
+    ("retry at one layer", {"retry": Retry(9), "retrying": [False, False, True, False, False]},
+     "1 of your 5 callers retries, with 9 attempts: up to 9 calls"),
+    # the lesson's "client only" row: the question forbids the client and layer1 to retry
+    ("retry at one layer", {"retry": Retry(3), "retrying": "client only"},
+     "your client retries, but in this stack the client and layer1 must not retry"),
+    ("retry at one layer", {"retry": Retry(3), "retrying": [False, True, False, False, False]},
+     "your layer1 retries"),
+    ("retry at one layer", {"retry": Retry(2), "retrying": [True, True, False, False, False]},
+     "your client and layer1 retry"),
     ("retry at one layer", {"retry": Retry(3)}, 'needs both "retry"'),
     ("retry at one layer", {"retry": Retry(3), "retrying": "the client"}, '"retrying" should be'),
     # (d) tuned backoff
-    ("tuned backoff", Retry(3), "retry at once"),
-    ("tuned backoff", Retry(3, backoff="exponential"), "no jitter"),
-    ("tuned backoff", Retry(3, backoff="full", base=0.005, cap=2.0), "still collide"),
-    ("tuned backoff", Retry(3, backoff="full"), "wait too long"),
-    ("tuned backoff", Retry(3, backoff="full", cap=3600), "simulates caps of at most"),
+    ("tuned backoff", {"backoff": "none", "base": 0.05, "cap": 0.5}, "retry at once"),
+    ("tuned backoff", {"backoff": "exponential", "base": 0.05, "cap": 0.5}, "no jitter"),
+    ("tuned backoff", {"backoff": "full", "base": 0.005, "cap": 2.0}, "still collide"),
+    ("tuned backoff", {"backoff": "full", "base": 0.05, "cap": 20.0}, "wait too long"),
+    ("tuned backoff", {"backoff": "full", "base": 0.05, "cap": 3600}, "at most 20"),
+    ("tuned backoff", {"backoff": "full", "base": 0.05}, "needs 'cap'"),
+    ("tuned backoff", {"backoff": "jittery", "base": 0.05, "cap": 0.5}, "not valid"),
+    ("tuned backoff", {"backoff": "full", "base": 0.5, "cap": 0.05}, "not valid"),
+    ("tuned backoff", Retry(3, backoff="full", base=0.05, cap=0.5), "no number of attempts"),
     # (e) stable capacity
     ("stable capacity", database(300), "did not recover from the 10 s blip"),
+    ("stable capacity", database(200), "below the 280 QPS load"),
     ("stable capacity", database(550), "did not recover from the 60 s blip"),
-    ("stable capacity", database(700), "costs more than the 600 QPS"),
+    # more than the cheapest: 20 QPS less would also recover
+    ("stable capacity", database(600), "but so does one with 20 QPS less"),
+    ("stable capacity", database(580), "you pay for capacity these blips do not need"),
+    ("stable capacity", database(10**6), "far more than this check simulates"),
     ("stable capacity", labkit.Architecture("d").add_component("db"), "no capacity limit"),
     ("stable capacity", labkit.catalog.monolith(), "components"),
 ]
@@ -163,6 +185,26 @@ def test_no_diagnosis_reveals_a_passing_setting():
             texts.append(str(short))
     for text in texts:
         assert "560" not in text and "max_queue\": 3" not in text and "cap=0.5" not in text
+        assert "budget=20" not in text and "layer2 retries" not in text
+
+
+
+@pytest.mark.parametrize("capacity", [575, 600, 1_000])
+def test_too_much_capacity_is_diagnosed_without_naming_a_cheaper_one(capacity):
+    with pytest.raises(NotYet) as caught:
+        BUILDS["stable capacity"].grade(database(capacity))
+    numbers = set(re.findall(r"\d[\d,]*", str(caught.value)))
+    assert numbers == {f"{capacity:,}", str(ex.STABLE_MARGIN)}, str(caught.value)
+
+
+def test_the_lessons_artefacts_do_not_pass_unchanged():
+    # (b) the lesson's budget, (c) the lesson's "client only" row, (d) a Retry whose attempts
+    # would be ignored: each is diagnosed, so the learner must build something new.
+    for name, artefact in [("retry budget", Retry(3, budget=100, refill=0.1)),
+                           ("retry at one layer", {"retry": Retry(3), "retrying": "client only"}),
+                           ("tuned backoff", Retry(3, backoff="full", base=0.005, cap=2.0))]:
+        with pytest.raises(NotYet):
+            BUILDS[name].grade(artefact)
 
 
 @pytest.mark.parametrize("name", sorted(BUILDS))
@@ -198,6 +240,11 @@ def _huge_architecture():
 
 
 HOSTILE = [None, math.nan, math.inf, 10**400, -1, True, "queue", b"shed", {}, [], (),
+           {"backoff": "full", "base": 10**400, "cap": 1}, {"backoff": "full", "base": math.nan,
+                                                             "cap": 0.5},
+           {"backoff": 10**400, "base": 0.05, "cap": 0.5}, {"backoff": "full", "base": 1e-300,
+                                                              "cap": 20.0},
+           database(1e300), database(1e-9),
            range(10**12), _nested(10_000), {i: i for i in range(10**5)},
            {"overload": "queue", "max_queue": 10**400},
            {"overload": "queue", "max_queue": math.nan},
@@ -240,7 +287,7 @@ def _markdown(path):
 def test_the_questions_state_the_numbers_the_checks_use():
     text = re.sub(r"\s+", " ", _markdown(NOTEBOOK))
     for number in (ex.SERVICE_CAPACITY, ex.SERVICE_LOAD, ex.DB_CAPACITY, ex.DB_LOAD,
-                   ex.STABLE_COST, ex.F_CAPACITY, ex.STACK_LOAD, ex.OCC_CLIENTS):
+                   ex.F_CAPACITY, ex.STACK_LOAD, ex.OCC_CLIENTS):
         assert f"{number:,}" in text, number
     for phrase in (f"{ex.SERVICE_TIMEOUT:g} s", f"{ex.BURST_SECONDS} s", f"{ex.SPIKE_SECONDS} s",
                    f"{ex.BURST_TARGET:.1%}".replace("%", " %"), f"{ex.AFTER_TARGET:.0%}".replace("%", " %"),
@@ -249,7 +296,8 @@ def test_the_questions_state_the_numbers_the_checks_use():
                    f"{ex.BLIP_SECONDS} s", f"{ex.STACK_SUCCESS_TARGET:.1%}".replace("%", " %"),
                    f"at most **{ex.STACK_LIMIT}**", f"{ex.OCC_CALLS_TARGET:.0%}".replace("%", " %"),
                    f"{ex.OCC_TIME_TARGET_MS // 1000} s", f"seed={ex.OCC_SEED}", f"runs={ex.OCC_RUNS}",
-                   f"{ex.F_ATTEMPTS} attempts"):
+                   f"{ex.F_ATTEMPTS} attempts", f"at most **{ex.BLIP_RETRY_LIMIT}** retries",
+                   f"**{ex.STABLE_MARGIN} QPS**"):
         assert phrase in text, phrase
     for blip in ex.STABLE_BLIPS:
         assert f"{blip} s" in text
@@ -282,7 +330,8 @@ def test_the_boundary_is_found_and_approaches_hotos_rule_as_the_blip_grows():
     assert ten.fails - ten.recovers == 1
     assert not recovered(blip_run(database(), ten.fails, arrivals="fluid"), ten.fails)
     assert recovered(blip_run(database(), ten.recovers, arrivals="fluid"), ten.recovers)
-    long = metastable_boundary(database(), low=100, high=300, blip=60, resolution=2,
+    # resolution 4: the 8 runs of a 60 s blip fit in study.MAX_STUDY_STEPS
+    long = metastable_boundary(database(), low=100, high=300, blip=60, resolution=4,
                                arrivals="fluid")
     # HotOS: stable below the load at which twice the load fits (150 QPS); a longer blip
     # takes the boundary down toward it, never below.

@@ -1,8 +1,9 @@
 """Workbook 03: overload and retries, graded on what the learner builds.
 
 Five of the six exercises are :class:`~labkit.check.Build` s: the learner hands in an
-overload setting, a retry policy with a budget, a retry placement for a five-layer stack, a
-backoff, and a database's capacity; each check runs it through labkit's simulation (or its
+overload setting, a retry policy with a budget, a retry placement for a five-layer stack
+(where the client and layer1 may not retry), a backoff, and the cheapest database that no
+blip keeps down; each check runs it through labkit's simulation (or its
 reproduction of Brooker's experiment) against the target the question states, and says what
 the artefact did. One is a value (:class:`~labkit.check.Exercise`), measured on the
 simulation, not computed with the rule a learner is likely to use.
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import replace
 import numbers
 from typing import Any
 
@@ -33,7 +35,7 @@ from ..model import Architecture
 from ..simulation import (Retry, constant, crash, error_rate, network_blip, simulate,
                           simulate_stack, traffic_spike)
 from ..simulation.layers import layer_names
-from ..simulation.study import blip_run, goodput_after_blip
+from ..simulation.study import BLIP_AT, blip_run, goodput_after_blip
 
 # ------------------------------------------------------------------ the numbers the questions state
 
@@ -62,10 +64,12 @@ ERROR_RATE = 0.05             # (b) transient errors at the database ...
 ERROR_SECONDS = 60            # ... for this long
 FAILED_TARGET = 0.005         # (b) at most this share of queries may fail
 BLIP_SECONDS = 10             # (b) the network blip
+BLIP_RETRY_LIMIT = 50         # (b) at most this many retries may go out during the blip
 RECOVERY_TARGET = 0.95        # (b), (e): goodput after a blip, as a share of the load
 MAX_CAP_ALLOWED = 20.0        # seconds: the longest backoff cap the checks simulate (Retry's default)
 STABLE_BLIPS = (10, 30, 60)   # (e) blips the database must recover from
-STABLE_COST = 600             # (e) the most capacity the budget pays for (QPS)
+STABLE_MARGIN = 20            # (e) cheapest to within this: MARGIN QPS less must fail a blip
+MAX_CAPACITY_ALLOWED = 100_000   # (e) QPS: the largest database the check simulates
 F_CAPACITY = 600              # (f) a database of this capacity ...
 F_ATTEMPTS = 3                # ... whose clients make this many attempts in all
 
@@ -76,6 +80,7 @@ STACK_ERRORS = 0.05           # transient errors at the bottom
 STACK_SUCCESS_TARGET = 0.995  # share of requests that must succeed despite them
 STACK_LIMIT = 5               # at most this many database calls per request during an outage
 STACK_OUTAGE = (5, 30)        # the bottom is down from 5 s for 30 s
+STACK_NOT_RETRYING = 2        # the first callers (the client and layer1) may not retry
 STACK_STEP = 0.1
 
 # (d) tuned backoff: Brooker's experiment (lessons/sources.md, "brooker-backoff").
@@ -145,6 +150,11 @@ def _retry(value: Any, argument: str = "your retry policy") -> Retry:
 
 def _pct(x: float) -> str:
     return f"{x:.1%}" if x < 0.999 else f"{x:.2%}"
+
+
+def _retries(n: float) -> str:
+    """"1 retry", "100 retries", "0.5 retries"."""
+    return f"{n:,.0f} retry" if n == 1 else f"{n:,.{0 if float(n).is_integer() else 1}f} retries"
 
 
 # ------------------------------------------------------------------ (a) bounded queue
@@ -224,7 +234,8 @@ def _database(capacity: float = DB_CAPACITY, latency_ms: float = DB_LATENCY_MS) 
 
 
 def grade_retry_budget(artefact: Any) -> str:
-    """Exercise (b): a retry policy that masks transient errors and stops a retry storm."""
+    """Exercise (b): a retry policy that masks transient errors and stops a retry storm, with
+    a bucket small enough to bound the retries a blip lets out."""
     retry = _retry(artefact)
     errors = simulate(_database(), constant(DB_LOAD), duration=ERROR_SECONDS, step=0.1,
                       overload="queue", max_queue=10, timeout=DB_TIMEOUT, retry=retry,
@@ -237,7 +248,7 @@ def grade_retry_budget(artefact: Any) -> str:
                          f"transient errors reach the clients, {_pct(failed)} of queries failed "
                          f"(target at most {_pct(FAILED_TARGET)}).")
         if retry.budget is not None:
-            raise NotYet(f"your budget (a bucket of {retry.budget:g} retries, {retry.refill:g} "
+            raise NotYet(f"your budget (a bucket of {_retries(retry.budget)}, {retry.refill:g} "
                          f"back per success) runs dry with only {ERROR_RATE:.0%} transient "
                          f"errors: {_pct(failed)} of queries failed (target at most "
                          f"{_pct(FAILED_TARGET)}).")
@@ -253,10 +264,16 @@ def grade_retry_budget(artefact: Any) -> str:
                     f"{RECOVERY_TARGET * DB_LOAD:,.0f} QPS of goodput)")
         if retry.budget is None:
             raise NotYet(f"no budget: the storm continues after the blip: {measured}.")
-        raise NotYet(f"your bucket of {retry.budget:,.0f} retries ({retry.refill:g} back per "
+        raise NotYet(f"your bucket of {_retries(retry.budget)} ({retry.refill:g} back per "
                      f"success) did not stop the storm: {measured}.")
-    return (f"{_pct(1 - failed)} of queries succeeded despite {ERROR_RATE:.0%} transient errors, "
-            f"and 20 s after a {BLIP_SECONDS} s blip the database served {after:,.0f} QPS.")
+    during = float(run.retries[run.window(BLIP_AT, BLIP_AT + BLIP_SECONDS)].sum())
+    if during > BLIP_RETRY_LIMIT:
+        raise NotYet(f"the storm stops, but your bucket of {_retries(retry.budget)} let "
+                     f"{_retries(during)} out during the {BLIP_SECONDS} s blip, when nothing "
+                     f"succeeds (limit {BLIP_RETRY_LIMIT}).")
+    return (f"{_pct(1 - failed)} of queries succeeded despite {ERROR_RATE:.0%} transient errors; "
+            f"{_retries(during)} went out during the {BLIP_SECONDS} s blip, and 20 s after it "
+            f"the database served {after:,.0f} QPS.")
 
 
 # ------------------------------------------------------------------ (c) retry at one layer
@@ -285,8 +302,14 @@ def _stack_policy(artefact: Any) -> tuple[Retry, Any, list[int]]:
     return retry, (retrying if isinstance(retrying, str) else list(flags)), attempts
 
 
+def _callers() -> list[str]:
+    """The callers of the stack, from the top: the client, then layer1 to layer4."""
+    return ["client"] + layer_names(STACK_LAYERS)[:-1]
+
+
 def grade_retry_at_one_layer(artefact: Any) -> str:
-    """Exercise (c): who retries in a five-layer stack, so errors are masked without a storm."""
+    """Exercise (c): who retries in a five-layer stack, so errors are masked without a storm,
+    when the client and layer1 may not retry."""
     retry, retrying, attempts = _stack_policy(artefact)
     worst = math.prod(attempts)
     callers = sum(a > 1 for a in attempts)
@@ -296,9 +319,17 @@ def grade_retry_at_one_layer(artefact: Any) -> str:
             raise NotYet(f"your policy retries at every layer: up to {retry.attempts}^"
                          f"{STACK_LAYERS} = {worst:,} calls reach the database for each "
                          f"request while it is down (limit {STACK_LIMIT}).")
-        raise NotYet(f"{callers} of your {STACK_LAYERS} callers retry, {retry.attempts} attempts "
-                     f"each: up to {worst:,} calls reach the database for each request while "
-                     f"it is down (limit {STACK_LIMIT}).")
+        each = (f"with {retry.attempts} attempts" if callers == 1
+                else f"{retry.attempts} attempts each")
+        raise NotYet(f"{callers} of your {STACK_LAYERS} callers "
+                     f"{'retries' if callers == 1 else 'retry'}, {each}: up to {worst:,} calls "
+                     f"reach the database for each request while it is down (limit "
+                     f"{STACK_LIMIT}).")
+    frozen = [name for name, tries in zip(_callers(), attempts[:STACK_NOT_RETRYING]) if tries > 1]
+    if frozen:
+        raise NotYet(f"your {' and '.join(frozen)} retr{'ies' if len(frozen) == 1 else 'y'}, "
+                     f"but in this stack the {' and '.join(_callers()[:STACK_NOT_RETRYING])} "
+                     "must not retry.")
     common = dict(layers=STACK_LAYERS, retry=retry, retrying=retrying, step=STACK_STEP)
     noisy = simulate_stack(constant(STACK_LOAD), duration=30, **common,
                            faults=[error_rate("layer5", STACK_ERRORS, at=0, duration=30)])
@@ -324,10 +355,38 @@ def grade_retry_at_one_layer(artefact: Any) -> str:
 # ------------------------------------------------------------------ (d) tuned backoff
 
 
+BACKOFF_KEYS = {"backoff": '"none", "exponential", "full", "equal" or "decorrelated"',
+                "base": "seconds", "cap": "seconds"}
+
+
+def _backoff(artefact: Any) -> Retry:
+    """Exercise (d)'s artefact, a dict {"backoff", "base", "cap"}, checked as a Retry's."""
+    if isinstance(artefact, Retry):
+        raise NotYet('hand in a dict {"backoff": ..., "base": ..., "cap": ...}, not a Retry: '
+                     "Brooker's clients retry until their write succeeds, so there is no "
+                     "number of attempts to give.")
+    settings = _settings(artefact, BACKOFF_KEYS,
+                         'a dict {"backoff": ..., "base": ..., "cap": ...}')
+    missing = [key for key in BACKOFF_KEYS if key not in settings]
+    if missing:
+        raise NotYet("your dict needs " + " and ".join(f"{k!r} ({BACKOFF_KEYS[k]})" for k in missing)
+                     + ".")
+    if not isinstance(settings["backoff"], str):
+        raise NotYet(f'"backoff" should be {BACKOFF_KEYS["backoff"]}.')
+    for key in ("base", "cap"):
+        if _seconds(settings[key], MAX_CAP_ALLOWED) is None:
+            raise NotYet(f'"{key}" should be seconds, above 0 and at most {MAX_CAP_ALLOWED:g}.')
+    try:
+        retry = Retry(2, settings["backoff"], float(settings["base"]), float(settings["cap"]))
+    except LabkitError as bad:
+        raise NotYet(f"your backoff is not valid: {bad}") from None
+    return _retry(retry, "your backoff")
+
+
 def grade_tuned_backoff(artefact: Any) -> str:
     """Exercise (d): a backoff (policy, base, cap) that beats plain exponential in Brooker's
     experiment on both work and time."""
-    retry = _retry(artefact)
+    retry = _backoff(artefact)
     mine = occ_experiment(retry.backoff, OCC_CLIENTS, runs=OCC_RUNS, seed=OCC_SEED,
                           base=retry.base, cap=retry.cap)
     plain = occ_experiment("exponential", OCC_CLIENTS, runs=OCC_RUNS, seed=OCC_SEED,
@@ -355,8 +414,15 @@ def grade_tuned_backoff(artefact: Any) -> str:
 # ------------------------------------------------------------------ (e) stable capacity
 
 
+def _recovers_from(arch: Architecture, blip: float) -> float:
+    """Goodput over the last 10 s of HotOS's blip experiment at (e)'s load."""
+    return goodput_after_blip(blip_run(arch, DB_LOAD, blip=blip, retry=Retry(2),
+                                       timeout=DB_TIMEOUT, arrivals="fluid"))
+
+
 def grade_stable_capacity(artefact: Any) -> str:
-    """Exercise (e): a database sized so a blip of any length cannot leave it down."""
+    """Exercise (e): the cheapest database (to within STABLE_MARGIN QPS) that a blip of any of
+    the stated lengths cannot leave down."""
     if not isinstance(artefact, Architecture):
         raise NotYet(f"hand in an Architecture with one component, the database, not "
                      f"{_kind(artefact)}.")
@@ -365,24 +431,36 @@ def grade_stable_capacity(artefact: Any) -> str:
         raise NotYet(f"your architecture has {size:,} components; this check needs the "
                      "database alone: one component, with its capacity.")
     name = next(iter(artefact.graph))
-    capacity = artefact.component(name).capacity
+    component = artefact.component(name)
+    capacity = component.capacity
     if not math.isfinite(capacity):
         raise NotYet(f"your database {name!r} has no capacity limit (capacity=inf); give it the "
                      "capacity you would pay for.")
-    if capacity > STABLE_COST:
-        raise NotYet(f"a capacity of {capacity:,.0f} QPS costs more than the {STABLE_COST} QPS "
-                     "the budget pays for.")
+    if capacity > MAX_CAPACITY_ALLOWED:
+        raise NotYet(f"a capacity of {capacity:,.0f} QPS is far more than this check simulates "
+                     f"(at most {MAX_CAPACITY_ALLOWED:,} QPS).")
+    if capacity < DB_LOAD:
+        shown = f"{capacity:,.0f}" if capacity >= 1 else f"{capacity:.3g}"
+        raise NotYet(f"a capacity of {shown} QPS is below the {DB_LOAD} QPS load: this database "
+                     "cannot keep up even without a blip.")
     for blip in STABLE_BLIPS:
-        run = blip_run(artefact, DB_LOAD, blip=blip, retry=Retry(2), timeout=DB_TIMEOUT,
-                       arrivals="fluid")
-        after = goodput_after_blip(run)
+        after = _recovers_from(artefact, blip)
         if after < RECOVERY_TARGET * DB_LOAD:
             raise NotYet(f"with {capacity:,.0f} QPS of capacity your database did not recover "
                          f"from the {blip} s blip: 20 s after it, goodput was {after:,.0f} QPS "
                          f"(target at least {RECOVERY_TARGET * DB_LOAD:,.0f}).")
+    cheaper = capacity - STABLE_MARGIN
+    if cheaper > 0:
+        smaller = Architecture(artefact.name).add(replace(component, capacity=cheaper))
+        # The longest blip first: it is the one a smaller database fails.
+        if all(_recovers_from(smaller, blip) >= RECOVERY_TARGET * DB_LOAD
+               for blip in sorted(STABLE_BLIPS, reverse=True)):
+            raise NotYet(f"with {capacity:,.0f} QPS your database recovers, but so does one with "
+                         f"{STABLE_MARGIN} QPS less: you pay for capacity these blips do not "
+                         "need.")
     return (f"with {capacity:,.0f} QPS of capacity your database recovered from blips of "
             + ", ".join(map(str, STABLE_BLIPS[:-1])) + f" and {STABLE_BLIPS[-1]} s at "
-            f"{DB_LOAD} QPS.")
+            f"{DB_LOAD} QPS, and {STABLE_MARGIN} QPS less would not.")
 
 
 # ------------------------------------------------------------------ (f) highest stable load
@@ -411,25 +489,29 @@ def exercises() -> list:
         Build("retry budget", grade_retry_budget,
               ("retries should cover the rare failure and stop when most calls fail: a retry "
                "budget does that.",
-               "Retry(attempts, budget=..., refill=...): the bucket must refill faster than "
-               "transient errors spend it, and be small enough to run dry in a blip."),
+               "Retry(attempts, budget=..., refill=...): when nothing succeeds, nothing refills "
+               "the bucket, so its size is how many retries a blip lets out; the refill must "
+               "outpace what transient errors spend."),
               "a labkit.simulation.Retry(...) with a budget"),
         Build("retry at one layer", grade_retry_at_one_layer,
               ("retries multiply: count the calls that reach the database when every attempt "
                "fails.",
-               "one layer retrying is enough to mask rare errors; pick which one."),
+               "one layer retrying is enough to mask rare errors; pick one the question allows, "
+               "with a list of 5 True/False from the client down."),
               'a dict {"retry": Retry(...), "retrying": ...}'),
         Build("tuned backoff", grade_tuned_backoff,
               ("jitter spreads clients that collided; base sets how spread the first retries "
-               "are, and cap how long the longest sleep can be.",
+               "are (a larger base: fewer calls), and cap how long the longest sleep can be (a "
+               "smaller cap: less time).",
                "run occ_experiment(policy, 100, runs=20, seed=3, base=..., cap=...) for a few "
                "bases and caps and watch calls and completion_ms."),
-              "a labkit.simulation.Retry(...) with a backoff, base and cap"),
+              'a dict {"backoff": ..., "base": ..., "cap": ...}'),
         Build("stable capacity", grade_stable_capacity,
               ("a failure sustains itself if, when every query is retried, the retries still "
                "do not fit in the capacity.",
                "work out what a failed system receives when every query is retried, size the "
-               "database so that fits, and check it with labkit.simulation.study.blip_run."),
+               "database so that just fits, and check it with "
+               "labkit.simulation.study.blip_run."),
               "an Architecture with one component, the database"),
         Exercise("highest stable load", "number", _highest_stable_load,
                  ("when every attempt times out, each new query turns into as many queries as "

@@ -19,28 +19,34 @@ bounded_queue = {"overload": "queue", "max_queue": 3}
 # (b) Retry budget. One retry (2 attempts) masks 5 % transient errors: both attempts fail
 # only 0.05 x 0.05 = 0.25 % of the time. Without a budget, the 10 s blip makes every query
 # time out and retry, the database receives 2 x 280 = 560 QPS for its 300, and the storm
-# never ends (HotOS's example). A bucket of 100 retries, refilled by 0.1 per success, gives
-# transient errors (5 % of queries need a retry, 10 % of successes refill) all they need,
-# and runs dry within a fraction of a second of a blip, when nothing succeeds.
-retry_budget = Retry(attempts=2, budget=100, refill=0.1)
+# never ends (HotOS's example). The refill sizes the budget for transient errors: 5 % of
+# 280 QPS is 14 retries a second, and 0.1 per success refills about 27 tokens a second.
+# The bucket's size is what a blip lets out: when nothing succeeds nothing refills it, so
+# it empties once and stays empty. The lesson's bucket of 100 lets 100 retries out during
+# the blip; 20 stays well under the limit of 50 and still absorbs bursts of transient errors.
+retry_budget = Retry(attempts=2, budget=20, refill=0.1)
 
 # (c) Retry at one layer. Retrying at every layer multiplies: 3 attempts at 5 callers puts
-# up to 3^5 = 243 calls on the database per request when it is down. Retrying only at the
-# client (the Builders' Library's advice: retry at one point in the stack) masks the same
+# up to 3^5 = 243 calls on the database per request when it is down. Retrying at one layer
+# only (the Builders' Library's advice: retry at one point in the stack) masks the same
 # transient errors (1 - 0.05^3 of requests succeed) and sends at most 3 calls per request.
-retry_at_one_layer = {"retry": Retry(attempts=3), "retrying": "client only"}
+# The client and layer1 may not retry here, so the one layer is layer2 (layer3 or layer4
+# would do as well: a failure at the database reaches every layer above it).
+retry_at_one_layer = {"retry": Retry(attempts=3), "retrying": [False, False, True, False, False]}
 
 # (d) Tuned backoff. Jitter spreads clients that collided (plain exponential: they sleep
 # equally long and collide again). With Brooker's base of 5 ms, full jitter still needs
 # about 43 % of exponential's calls: the first retries are too close together. A base of
-# 50 ms spreads them; a cap of 0.5 s (instead of 2 s or 20 s) keeps the last client from
-# sleeping for seconds, so everyone is done within about 3 s.
-tuned_backoff = Retry(attempts=3, backoff="full", base=0.05, cap=0.5)
+# 50 ms spreads them (fewer calls); a cap of 0.5 s (instead of 2 s or 20 s) keeps the last
+# client from sleeping for seconds (less time), so everyone is done within about 3 s.
+tuned_backoff = {"backoff": "full", "base": 0.05, "cap": 0.5}
 
 # (e) Stable capacity. With one retry a failed system receives twice its load: 2 x 280 =
 # 560 QPS. If that fits, even a system whose every query is timing out drains its queue and
 # recovers, whatever the trigger's length (HotOS's "stable" region); below it, a long
-# enough blip leaves it down. 560 QPS is within the 600 QPS budget.
+# enough blip leaves it down (in the simulation a database of 540 QPS already fails the
+# 60 s blip). So 560 QPS is the cheapest capacity that is safe from any blip, and 20 QPS
+# less does not survive these blips.
 stable_capacity = labkit.Architecture("database").add_component(
     "db", kind="database", capacity=560, latency_ms=50)
 
