@@ -71,7 +71,8 @@ def test_the_notebook_states_the_numbers_the_graders_use():
     text = " ".join(" ".join(c.source for c in nb.cells if c.cell_type == "markdown")
                     .replace("**", "").split())
     for phrase in (f"{chapter.TRAFFIC:,} requests per second", f"{chapter.SITE_PEAK} requests per second",
-                   f"pauses {chapter.PLANNED} s", f"within {chapter.HALT_WITHIN} s",
+                   f"pauses {chapter.PLANNED} s", f"within {chapter.GUARD_WITHIN} s",
+                   f"within {chapter.HALT_WITHIN} s", "rows say *no FIS action*",
                    f"at least {chapter.LEAST_SERVED:.0%}".replace("%", " %"),
                    f"{chapter.SITE_TARGET:.2%}".replace("%", " %"), f"{chapter.DETECTION} s",
                    f"RTO]({'../lessons/glossary.md#rto-rpo'}) of {chapter.SITE_RTO} hour"):
@@ -177,15 +178,27 @@ def _stop(low=0.95, frequency=5, func="success_ratio", **extra):
     (_stop(0.99), "it stops harm the plan expects"),
     (_stop(0.875), "without failover your stop condition had not fired 65 s into the outage"),
     (_stop(0.8), "inside its tolerance [0.8, 1]"),
-    (_stop(0.95, frequency=64), "fired 64 s into the outage, later than 60 s"),
+    (_stop(0.9), "fired 50 s into the outage, later than 30 s"),
+    (_stop(0.95, frequency=64), "fired 64 s into the outage, later than 30 s"),
     (_stop(0.95, frequency=90), "(every 90 s) stayed inside"),
     (_stop(0.9, frequency=5)["provider"], "has no tolerance"),
     (_stop(func="success_ration"), "did you mean 'success_ratio'?"),
     ({str(i): i for i in range(20)}, "a probe has type, name, provider, tolerance and frequency"),
-], ids=["too tight", "expected harm", "at the floor", "too loose", "read too rarely",
+], ids=["too tight", "expected harm", "at the floor", "too loose", "the lesson's 90 %", "read too rarely",
         "read too rarely to see it", "provider only", "misspelt probe", "many fields"])
 def test_guardrail_diagnoses(artefact, phrase):
     assert phrase.lower() in finding(GUARD, artefact)
+
+
+def test_a_guardrail_placed_between_the_harms_passes_at_the_limit():
+    # 1 - (30/60)/8 = 0.9375 is read 30 s into the outage: a guardrail just above it halts
+    # then, at the limit; the lesson's 90 % would wait until 50 s.
+    assert "halts it 30 s into the outage" in builds()[GUARD].grade(_stop(0.94, frequency=10))
+
+
+def test_the_game_day_hint_does_not_tell_a_learner_who_crashes_an_app_server_to_crash_one():
+    first = builds()[GAME_DAY].hints[0].lower()
+    assert "crash that one" not in first and "which component" not in first
 
 
 def test_a_guardrail_as_yaml_text_passes():
@@ -230,11 +243,13 @@ def _only_waiting():
     (_only_waiting(), "your method injects no fault"),
     (_restoring("app-b"), "after your experiment app-a is still down"),
     (_game_day("search"), "held on the photo site as it is"),
+    (_game_day("search"), "the report's top recommendation says which fault it guards against"),
     (_game_day("db", stop=(0.0, 1.0)), "after the report's top recommendation"),
     (_game_day("db"), "your stop condition halted the game day"),
 ], ids=["shop's template", "template's guardrail", "guardrail placement", "never fires",
         "its tolerance", "read too rarely", "no rollback", "no stop condition",
-        "no hypothesis", "no fault", "wrong rollback", "soft dependency", "total outage",
+        "no hypothesis", "no fault", "wrong rollback", "soft dependency", "what to crash",
+        "total outage",
         "total outage halts"])
 def test_game_day_diagnoses(artefact, phrase):
     assert phrase.lower() in finding(GAME_DAY, artefact)

@@ -23,8 +23,9 @@ fixed = (BROKEN_YAML
 # (2) Region 3 carries 1/8 of Ring's constant traffic. With the health check its customers
 # lose 10 s, so the last minute never reads below 1 - (10/60)/8 = 0.979; without failover
 # they lose everything, and t seconds into the outage the last minute reads 1 - (t/60)/8:
-# 0.95 at t = 24 s, 0.875 (for good) from t = 60 s. A guardrail at 95 % read every 5 s sits
-# between the two: it never fires on the health check's run and fires 25 s into the other.
+# 0.95 at t = 24 s, 0.9375 at t = 30 s, 0.9 at t = 48 s. To halt within 30 s the guardrail
+# must sit above 0.9375 and below 0.979 (the lesson's 90 % would halt only 50 s in). At 95 %,
+# read every 5 s, it never fires on the health check's run and fires 25 s into the other.
 stop_condition = {
     "type": "probe", "name": "at least 95 % served over a minute", "frequency": 5,
     "tolerance": {"type": "range", "range": [0.95, 1.0]},
