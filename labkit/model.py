@@ -221,7 +221,9 @@ class Architecture:
         queue is a soft dependency, so a slow or dead consumer never fails a request. Its
         work waits in the queue instead, and is late once it has waited ``deadline``
         seconds. ``per_request``: work items each served request puts on the queue. The
-        simulation drains the queue at the consumer's ``capacity`` (items per second).
+        simulation drains the queue at the consumer's ``capacity`` (items per second); a
+        replica group as the consumer is a pool of workers, draining it at what its members
+        up add up to.
 
         >>> a = Architecture("a").add_component("api").add_component("transcode", capacity=50)
         >>> a.add_queue("api", "transcode", deadline=300, per_request=0.1).queues()
@@ -233,9 +235,10 @@ class Architecture:
                                 allowed="expected seconds above 0, at most a day (86,400)")
         per_request = check_number("per_request", per_request, low=0.0, low_open=True, high=1e6,
                                    allowed="expected work items per request above 0")
-        for role, name in (("producer", producer), ("consumer", consumer)):
-            if self.component(name).kind == "group":
-                raise fail(role, name, "a replica group only has members; queue to or from one")
+        # A group of consumers is a worker pool draining one queue; a group cannot produce
+        # work (its members do, each for the requests it serves).
+        if self.component(producer).kind == "group":
+            raise fail("producer", producer, "a replica group only has members; queue from one")
         self._check_new_edge(producer, consumer)
         self.graph.add_edge(producer, consumer, kind="soft", queue=True, deadline=deadline,
                             per_request=per_request)

@@ -609,14 +609,14 @@ def _replicate(data: dict, names: list[str], new_domains: dict[str, str]) -> dic
         if dep["to"] in groups:
             dep["to"] = groups[dep["to"]]
     data["dependencies"] = deps
-    # A copied producer queues its work too: to the copy of its consumer when that is copied
-    # as well (a zone's replica uses its own), else to the same consumer.
+    # A copied producer queues its work too; a copied consumer makes a pool of two draining
+    # the same queue (its replica group), so neither copy waits for work.
     queues = []
     for queue in data.get("queues", []):
-        queues.append(dict(queue))
+        to = groups.get(queue["to"], queue["to"])
+        queues.append({**queue, "to": to})
         if queue["from"] in copies:
-            queues.append({**queue, "from": copies[queue["from"]],
-                           "to": copies.get(queue["to"], queue["to"])})
+            queues.append({**queue, "from": copies[queue["from"]], "to": to})
     if queues:
         data["queues"] = queues
     for group in data.get("groups", []):

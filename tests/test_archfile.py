@@ -329,7 +329,7 @@ def test_availability_outside_zero_one_names_the_field(value):
     (shop(queues=[{"from": "web", "to": "db"}]), "queues[0]", "missing the field 'deadline'"),
     (shop(queues=[{"from": "db", "to": "web", "deadline": 5}]), "queues[0]", "cycle"),
     (shop(groups=[{"name": "g", "members": ["db"]}],
-          queues=[{"from": "web", "to": "g", "deadline": 5}]), "queues[0].to", "replica group"),
+          queues=[{"from": "g", "to": "web", "deadline": 5}]), "queues[0].from", "replica group"),
     ({1: "x", "components": []}, "architecture", "field names that are text"),
 ])
 def test_each_mistake_names_its_place(data, path, words):
@@ -404,7 +404,7 @@ def test_text_that_is_not_a_mapping_names_the_architecture():
 def test_a_missing_file_lists_the_examples():
     message = refused("missing_file.yaml")
     assert message == ("source='missing_file.yaml' is not allowed: expected an existing file "
-                       "(not found here nor among labkit's examples: my_shop.yaml)")
+                       "(not found here nor among labkit's examples: my_shop.yaml, photo_site.yaml)")
 
 
 def test_files_that_are_not_architectures(tmp_path, monkeypatch):

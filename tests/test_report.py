@@ -837,8 +837,9 @@ def test_a_replicated_zone_copies_its_queues_and_the_work_still_adds_up():
     arch = load_architecture(BLOG)
     zone = find(resilience_report(arch, 0.999, rto=1, load=300), "add replica", "zone-a")
     changed = apply(arch, zone)
-    assert sorted(changed.queues()) == [("mailq", "mailer", 600.0, 0.05),
-                                        ("mailq-2", "mailer-2", 600.0, 0.05)]
+    # Both copies of the queue feed the pool of both mailers.
+    assert sorted(changed.queues()) == [("mailq", "mailer replicas", 600.0, 0.05),
+                                        ("mailq-2", "mailer replicas", 600.0, 0.05)]
     pool = next(r for r in resilience_report(changed, 0.999, load=300).capacity
                 if r["pool"] == "mailer replicas")
     assert pool["work_per_s"] == pytest.approx(15.0) and pool["ok"]
@@ -847,6 +848,27 @@ def test_a_replicated_zone_copies_its_queues_and_the_work_still_adds_up():
     # A second method: the simulation queues the same 15 items/s, half through each copy.
     assert run.work_added.sum() / 60 == pytest.approx(15.0)
     assert sum(demand(changed, 300)[c][1] for c in ("mailer", "mailer-2")) == pytest.approx(15.0)
+
+
+def test_a_replicated_consumer_is_a_pool_that_keeps_draining_when_one_dies():
+    # Once the replica of a consumer got no queue: crashing the original stalled all work
+    # while the report promised redundancy.
+    from labkit import simulation
+    photos = load_architecture("photo_site.yaml")
+    arch = photos.copy()
+    arch.add_feature("thumbnails", ["thumbnailer"])
+    rec = find(resilience_report(arch, 0.9999, load=600), "add replica", "thumbnailer")
+    pooled = apply(arch, rec)
+    assert {c for _, c, _, _ in pooled.queues()} == {"thumbnailer replicas"}
+    run = simulation.simulate(pooled, simulation.constant(600), duration=300, seed=1,
+                              arrivals="fluid", faults=[simulation.crash("thumbnailer", 50, 200)])
+    assert run.backlog.max() < 1e-6 and run.on_time_share() == 1.0      # 45 items/s left for 30
+    alone = simulation.simulate(arch, simulation.constant(600), duration=300, seed=1,
+                                arrivals="fluid", faults=[simulation.crash("thumbnailer", 50, 200)])
+    assert alone.backlog.sum(axis=1).max() == pytest.approx(200 * 30)    # 200 s x 30 items/s
+    row = next(r for r in resilience_report(pooled, 0.9999, load=600).capacity
+               if r["pool"] == "thumbnailer replicas")
+    assert row["work_per_s"] == pytest.approx(30.0) and row["capacity_after_losing_one"] == 45.0
 
 
 def test_a_producer_called_softly_queues_work_only_while_it_works():

@@ -40,6 +40,7 @@ from ..model import Architecture, as_architecture
 from .faults import Fault, check_faults
 from ..structure import component_works
 from .states import (_window, affected, base_latency, capacity_over_time, check_cells, closure,
+                     serving_capacity,
                      error_shares, per_feature, shared_capacity, up_timelines,
                      works_over_time)
 from .traffic import as_traffic
@@ -396,7 +397,7 @@ class _Setup:
         self.work_through = np.stack([np.broadcast_to(arch.replica_share(p, works) * works[p],
                                                       (len(up),))
                                       for p, _, _, _ in queues], axis=1)     # (steps, Q)
-        self.consumer_rate = np.stack([np.where(works[c], float(arch.component(c).capacity), 0.0)
+        self.consumer_rate = np.stack([np.broadcast_to(serving_capacity(arch, c, works), (len(up),))
                                        for _, c, _, _ in queues], axis=1)     # (steps, Q)
         # Queues feeding the same consumer share its capacity (one worker pool, not one each).
         consumers = [c for _, c, _, _ in queues]

@@ -137,6 +137,18 @@ def capacity_over_time(arch: Architecture, up: np.ndarray, features: list[str]) 
     return out
 
 
+def serving_capacity(arch: Architecture, name: str, works: dict[str, np.ndarray]) -> np.ndarray:
+    """Per step, what ``name`` can do while it works: its capacity, or for a replica group
+    (a pool of workers) what its members that work add up to; 0 while it does not work."""
+    component = arch.component(name)
+    if component.kind == "group":
+        own = np.sum([serving_capacity(arch, m, works) for m in arch.dependencies(name, "member")],
+                     axis=0)
+    else:
+        own = float(component.capacity)
+    return np.where(works[name], own, 0.0)
+
+
 def shared_capacity(arch: Architecture, up: np.ndarray, features: list[str]
                     ) -> tuple[np.ndarray, np.ndarray]:
     """Components with a finite capacity that more than one feature needs, and who needs them.
