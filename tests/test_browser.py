@@ -7,9 +7,16 @@ driven: crash ``app`` by its button and the database by clicking its box, and wa
 readout and the diagram change. Workbook chapters are run unanswered (hints, a score), and
 the cells lesson shows a blast radius of 1/4 after one click.
 
+Every lesson is also read as a learner sees it at 1400 x 1000 with the file browser open
+(``assert_panels_readable``): each simulation panel knob shows its value and is not clipped,
+no two labels of a chart overlap, every panel fits the notebook's view with its readout in
+sight, and a break-it panel shows its state legend once.
+
 The panel's CSS classes are a contract with ``labkit.views``:
 ``.labkit-panel`` (the panel), ``.labkit-crash-<component>`` (its crash toggle button),
-``.labkit-readout`` (live readout text) and ``.labkit-diagram`` (the altair chart, as SVG).
+``.labkit-readout`` (live readout text) and ``.labkit-diagram`` (the altair chart, as SVG);
+``.labkit-sim-panel`` (a simulation panel), ``.labkit-sim-<knob>`` (each knob, e.g.
+``.labkit-sim-fault-at``), ``.labkit-sim-readout`` and ``.labkit-timeline`` (its chart).
 
 Needs Debian's chromium at /usr/bin/chromium (Playwright's own browser download is not
 reachable here). Without it, or without playwright, the tests skip with the reason on a
@@ -274,6 +281,104 @@ def assert_no_widget_errors(page, path: str) -> None:
     assert not tracebacks, f"{path}: cells raised:\n" + "\n".join(tracebacks)
 
 
+# Every chart drawn: each vega-embed in an output holds an SVG with its text.
+DRAWN_JS = """() => [...document.querySelectorAll('.jp-OutputArea-output .vega-embed')]
+  .every(e => { const svg = e.querySelector('svg.marks'); return !!svg && svg.querySelectorAll('text').length > 0; })"""
+
+# What a learner at 1400 x 1000 with the file browser open cannot read, measured on the page.
+# Returns one sentence per problem:
+# - a simulation panel's knob wider than its column, or a part of it (the slider's value, a
+#   dropdown with its arrow, a button, a label) clipped, covered, or its text cut short;
+# - a panel taller than the notebook's view, or its readout out of sight while the top of the
+#   panel is at the top of the view;
+# - a break-it panel that shows the state legend other than once;
+# - two text labels of one chart whose boxes overlap;
+# - a panel's chart wider than its output area.
+READABLE_JS = r"""() => {
+  const problems = [];
+  const box = (e) => e.getBoundingClientRect();
+  const inside = (a, b) => a.left >= b.left - 1 && a.right <= b.right + 1 && a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+  const px = (v) => Math.round(v);
+  const seen = (e, x, y) => { const hit = document.elementFromPoint(x, y); return !!hit && (hit === e || e.contains(hit)); };
+  const clipper = (e, top) => {
+    for (let a = e.parentElement; a && a !== top; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if ((s.overflowX !== 'visible' || s.overflowY !== 'visible') && !inside(box(e), box(a))) return a;
+    }
+    return null;
+  };
+  const notebook = document.querySelector('.jp-NotebookPanel-notebook');
+  const view = box(notebook);
+  const outputs = [...document.querySelectorAll('.jp-Cell')];
+  const where = (e) => `cell ${outputs.indexOf(e.closest('.jp-Cell'))}`;
+
+  document.querySelectorAll('.labkit-sim-panel').forEach((panel) => {
+    panel.scrollIntoView({block: 'start'});
+    const column = panel.querySelector('.labkit-sim-fault').parentElement;
+    const col = box(column);
+    for (const knob of [...column.children].filter(c => [...c.classList].some(k => k.startsWith('labkit-sim-')))) {
+      const label = (knob.querySelector('.widget-label') || knob).textContent.trim();
+      const r = box(knob);
+      if (!inside(r, col)) problems.push(`${where(panel)}: knob "${label}" is ${px(r.width)} px wide, its column shows ${px(col.width)} px`);
+      const parts = knob.querySelectorAll('select, .widget-readout, .widget-toggle-button, .widget-label');
+      for (const part of parts) {
+        const pr = box(part);
+        const what = part.matches('select') ? 'dropdown' : part.matches('.widget-readout') ? 'value'
+                   : part.matches('.widget-label') ? 'label' : `button "${part.textContent.trim()}"`;
+        if (pr.width < 1) { if (!part.matches('.widget-label')) problems.push(`${where(panel)}: knob "${label}": its ${what} has no width`); continue; }
+        const clip = clipper(part, panel);
+        if (clip || !inside(pr, col)) { problems.push(`${where(panel)}: knob "${label}": its ${what} is clipped (${px(pr.left)}-${px(pr.right)} px, column ${px(col.left)}-${px(col.right)} px)`); continue; }
+        // The arrow of a dropdown is at its right end; a value or a button, in the middle.
+        const x = part.matches('select') ? pr.right - 8 : (pr.left + pr.right) / 2;
+        if (!seen(part, x, (pr.top + pr.bottom) / 2)) problems.push(`${where(panel)}: knob "${label}": its ${what} is covered by something else`);
+        if (!part.matches('select') && part.scrollWidth > part.clientWidth + 1) problems.push(`${where(panel)}: knob "${label}": its ${what} text is cut ("${part.textContent.trim()}")`);
+        if (part.matches('.widget-readout') && !part.textContent.trim()) problems.push(`${where(panel)}: knob "${label}" shows no value`);
+      }
+    }
+    for (const svg of panel.querySelectorAll('.labkit-timeline svg.marks')) {
+      const area = panel.closest('.jp-OutputArea-output') || panel;
+      if (!inside(box(svg), box(area))) problems.push(`${where(panel)}: the panel's chart (${px(box(svg).width)} px) does not fit its output area (${px(box(area).width)} px)`);
+    }
+  });
+
+  for (const panel of document.querySelectorAll('.labkit-panel, .labkit-sim-panel')) {
+    panel.scrollIntoView({block: 'start'});
+    const r = box(panel);
+    if (r.height > view.height + 1) problems.push(`${where(panel)}: the panel is ${px(r.height)} px tall; the notebook shows ${px(view.height)} px`);
+    const readout = panel.querySelector('.labkit-readout, .labkit-sim-readout');
+    const rr = box(readout);
+    if (rr.bottom > view.bottom + 1 || rr.top < view.top - 1) problems.push(`${where(panel)}: with the top of the panel in view its readout is out of sight (${px(rr.top - view.top)}-${px(rr.bottom - view.top)} px in a ${px(view.height)} px view)`);
+  }
+
+  for (const panel of document.querySelectorAll('.labkit-panel')) {
+    const drawn = panel.querySelectorAll('.labkit-diagram g.role-legend').length;
+    const written = [...panel.querySelectorAll('.widget-html-content')]
+      .filter(e => /\bup\b[\s\S]*\bdegraded\b[\s\S]*\bfailed\b[\s\S]*\bcrashed\b/.test(e.textContent)).length;
+    if (drawn + written !== 1) problems.push(`${where(panel)}: the state legend appears ${drawn + written} times (${drawn} in the diagram, ${written} in text)`);
+  }
+
+  document.querySelectorAll('.jp-OutputArea-output svg.marks').forEach((svg) => {
+    const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim() && box(t).width > 0);
+    const pairs = [];
+    for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+      const a = box(texts[i]), b = box(texts[j]);
+      if (Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1)
+        pairs.push(`"${texts[i].textContent}" / "${texts[j].textContent}"`);
+    }
+    if (pairs.length) problems.push(`${where(svg)}: a chart has ${pairs.length} overlapping label pairs, e.g. ${pairs.slice(0, 3).join(', ')}`);
+  });
+  return problems;
+}"""
+
+
+def assert_panels_readable(page, path: str) -> None:
+    """Every panel and chart on the page can be read as a learner sees it (READABLE_JS)."""
+    page.wait_for_function(DRAWN_JS, timeout=UI_S * 1000)
+    time.sleep(1)   # let the last layout settle
+    problems = page.evaluate(READABLE_JS)
+    assert not problems, f"{path}: what a learner cannot read:\n" + "\n".join(problems)
+
+
 def first_panel_after_run_all(page, lab: Lab, path: str):
     """Open ``path``, Run All, and return the first break-it panel and its readout."""
     open_notebook(page, lab, path)
@@ -298,6 +403,7 @@ def test_lesson_renders_in_browser(lesson, lab, page, tmp_path):
             page.wait_for_selector(RENDERED, timeout=UI_S * 1000)
         assert_no_widget_errors(page, path)
         assert page.locator(RENDERED).count(), f"{path}: no break-it panel or chart rendered"
+        assert_panels_readable(page, path)
 
 
 @pytest.mark.skipif(not (REPO / "lessons" / MONOLITH).exists(), reason=f"lessons/{MONOLITH} not written yet")
@@ -307,6 +413,7 @@ def test_monolith_break_it_panel(lab, page, tmp_path):
         panel, readout = first_panel_after_run_all(page, lab, path)
         svg = panel.locator(".labkit-diagram svg.marks").first  # vega-embed's menu icon is an svg too
         svg.wait_for(timeout=UI_S * 1000)
+        assert_panels_readable(page, path)
         readout_before = readout.inner_text()
         svg_before = svg.inner_html()
 

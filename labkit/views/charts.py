@@ -49,7 +49,9 @@ def curve_chart(rows: Sequence[dict], x: str, y: str, series: str | None = None,
     width, height = _size("width", width), _size("height", height)
     # Whole-number x (replicas, cells) gets whole-number ticks: no "1.5 replicas".
     whole = all(isinstance(r[x], int) and not isinstance(r[x], bool) for r in rows)
-    axis = alt.Axis(format="d", tickMinStep=1) if whole else alt.Axis()
+    # Labels stay centred on their ticks: a flush last label is moved inwards, onto its neighbour.
+    axis = (alt.Axis(format="d", tickMinStep=1, labelFlush=False) if whole
+            else alt.Axis(labelFlush=False))
     encoding = {"x": alt.X(f"{x}:Q", title=x, axis=axis),
                 "y": alt.Y(f"{y}:Q", title=y_title or y,
                            scale=alt.Scale(type="log") if log_y else alt.Scale(zero=False)),

@@ -18,7 +18,7 @@ from typing import Mapping
 
 import altair as alt
 
-from ..errors import check_choice, fail
+from ..errors import check_choice, check_count, check_flag, fail
 from ..formulas import format_percent
 from ..layout import positions
 from ..model import Architecture, as_architecture
@@ -38,6 +38,7 @@ ROW_PX = 80
 FONT_PX = 11
 MIN_FONT_PX = 10         # smaller is hard to read; rows that would need it are laid out wider
 CHAR_PX = 0.6            # average glyph width in font sizes, for a sans-serif font
+LABEL_DY = {900: 18, 420: 13}   # a label's top below its node's centre, by node size
 
 
 def wrap_name(name: str, width: int) -> list[str]:
@@ -58,10 +59,12 @@ def wrap_name(name: str, width: int) -> list[str]:
     return [line.rstrip() for line in lines if line.strip()] or [name]
 
 
-def layout_metrics(arch: Architecture) -> dict:
+def layout_metrics(arch: Architecture, max_height: int = MAX_HEIGHT) -> dict:
     """Pixel sizes for drawing ``arch``: width, height, font, and each node's label lines.
 
-    Everything is derived from positions, so the diagram always fits :data:`MAX_WIDTH`.
+    Everything is derived from positions, so the diagram always fits :data:`MAX_WIDTH`, and
+    :data:`MAX_HEIGHT` or ``max_height`` as long as each row keeps room for its node and
+    labels (a deeper architecture is drawn taller rather than with overlapping labels).
     """
     pos = positions(arch)
     xs = [p[0] for p in pos.values()]
@@ -88,11 +91,16 @@ def layout_metrics(arch: Architecture) -> dict:
         width = max(4, int(room / (font * CHAR_PX)))
         lines[name] = wrap_name(name, width)
     most_lines = max(len(v) for v in lines.values())
-    unit_y = max(ROW_PX, 40 + most_lines * (font + 2))
-    height = min(MAX_HEIGHT, int(max(180, unit_y * (span_y + 2 * pad_y))))
+    node_size = 900 if unit_x >= 70 else 420
+    # A row needs room for a label's offset below its node's centre, its lines, and the
+    # next node's upper half: never less, or labels would run into the row below.
+    least_y = LABEL_DY[node_size] + most_lines * (font + 2) + math.sqrt(node_size) / 2 + 4
+    rows = span_y + 2 * pad_y
+    unit_y = max(least_y, min(max(ROW_PX, 40 + most_lines * (font + 2)), max_height / rows))
+    height = int(max(180, unit_y * rows))
     return {"width": int(min(MAX_WIDTH, max(320, unit_x * (span_x + 2 * pad_x)))),
             "height": height, "font": font, "lines": lines, "unit_x": unit_x,
-            "pad_x": pad_x, "pad_y": pad_y, "node_size": 900 if unit_x >= 70 else 420}
+            "pad_x": pad_x, "pad_y": pad_y, "node_size": node_size}
 
 
 def diagram_data(arch: Architecture) -> tuple[list[dict], list[dict]]:
@@ -128,15 +136,20 @@ def _check_states(arch: Architecture, states) -> dict[str, str]:
     return {**dict.fromkeys(arch.components, "up"), **states}
 
 
-def diagram(arch: Architecture, states: dict[str, str] | None = None) -> alt.LayerChart:
+def diagram(arch: Architecture, states: dict[str, str] | None = None, *, legend: bool = True,
+            max_height: int = MAX_HEIGHT) -> alt.LayerChart:
     """Nodes and arrows coloured by state: up, degraded, failed (a dependency is down), crashed.
 
     Each node is labelled with the component's name, the one name labkit and the checks use.
     Clicking a node sets the ``clicked`` selection (the break-it panel toggles that component).
     Dashed lines are soft dependencies; dotted ones join a replica group to its members.
+    ``legend``: draw the states' legend under the drawing (the break-it panel shows it in its
+    heading instead, once). ``max_height``: the tallest drawing wanted, in pixels.
     """
+    check_flag("legend", legend)
+    max_height = check_count("max_height", max_height, low=180, high=MAX_HEIGHT)
     nodes, edges = diagram_data(arch)
-    metrics = layout_metrics(arch)
+    metrics = layout_metrics(arch, max_height)
     states = _check_states(arch, states)
     xs = [n["x"] for n in nodes]
     ys = [n["y"] for n in nodes]
@@ -148,7 +161,7 @@ def diagram(arch: Architecture, states: dict[str, str] | None = None) -> alt.Lay
                                   empty=False)
     colour = alt.Color("state:N", title="state",
                        scale=alt.Scale(domain=list(STATE_COLOURS), range=list(STATE_COLOURS.values())),
-                       legend=alt.Legend(orient="bottom"))
+                       legend=alt.Legend(orient="bottom") if legend else None)
     # Lines go red-ish when what they point at is not working.
     edge_layer = alt.Chart(alt.Data(values=edges or [{"x": 0, "y": 0, "x2": 0, "y2": 0,
                                                       "kind": "none", "target": ""}])).mark_rule(
@@ -169,7 +182,7 @@ def diagram(arch: Architecture, states: dict[str, str] | None = None) -> alt.Lay
                  alt.Tooltip("availability:N"), alt.Tooltip("about:N", title="what")],
     ).transform_calculate(state=f"{STATE_PARAM}[datum.name] || 'up'").add_params(clicked)
     label_layer = alt.Chart(alt.Data(values=nodes)).mark_text(
-        dy=13 if metrics["node_size"] < 900 else 18, baseline="top", fontSize=font,
+        dy=LABEL_DY[metrics["node_size"]], baseline="top", fontSize=font,
         lineBreak="\n", lineHeight=font + 2).encode(x=x, y=y, text="text:N")
     return alt.layer(edge_layer, node_layer, label_layer).add_params(state).properties(
         width=metrics["width"], height=metrics["height"]).configure_view(stroke=None)

@@ -27,7 +27,7 @@ from ..breakit import BreakItModel, PanelResults, availability_ladder
 from ..errors import check_names, fail
 from ..formulas import format_duration, format_percent, nines
 from ..model import Architecture
-from .diagram import CLICK_PARAM, STATE_COLOURS, STATE_PARAM, diagram
+from .diagram import CLICK_PARAM, STATE_COLOURS, STATE_PARAM, diagram, layout_metrics
 
 
 def css_name(name: str) -> str:
@@ -36,6 +36,12 @@ def css_name(name: str) -> str:
 
 
 MAX_ROWS = 8  # readout rows before it shows only what is down or worst
+# The panel must fit a 1000 px window (JupyterLab leaves about 880 px for the notebook) with
+# its readout in sight. A drawing at most this wide has the readout beside it (the output
+# area is about 970 px wide with the file browser open; the readout needs about 480).
+SIDE_BY_SIDE_PX = 480
+DIAGRAM_BESIDE_PX = 600   # the tallest drawing with the readout beside it: the buttons go below
+DIAGRAM_ABOVE_PX = 420    # ... and with the buttons and the readout below it
 
 
 def readout_html(arch: Architecture, results: PanelResults, shown: list[str] | None = None) -> str:
@@ -63,13 +69,17 @@ def readout_html(arch: Architecture, results: PanelResults, shown: list[str] | N
     totals = (f"<b>Request success ratio</b> {format_percent(results.request_success_ratio)}"
               f" · <b>customers affected now (blast radius)</b> {results.blast_radius:.1%}"
               f" · <b>crashed</b> {crashed}")
-    return ("<style>.labkit-table td, .labkit-table th {padding: 1px 12px; text-align: left}"
-            "</style><table class='labkit-table'><tr><th>feature</th><th>right now</th>"
+    # Lines as tall as their text (an HTML widget's are 28 px, a button's height), so the
+    # readout stays short enough to sit in view beside or below the drawing.
+    return ("<style>.labkit-table td, .labkit-table th {padding: 1px 10px; text-align: left}"
+            ".labkit-table th {white-space: nowrap}</style><div style='line-height: 1.4'>"
+            "<table class='labkit-table'><tr><th>feature</th><th>right now</th>"
             "<th>availability</th><th>nines</th><th>downtime / year</th></tr>"
-            + "".join(rows) + f"</table><div>{totals}</div>"
-            "<div style='color:#555;font-size:90%'>Availability is computed exactly with the "
-            "crashed components staying down and every other component up with its own "
-            "availability, failing independently except through shared components.</div>")
+            + "".join(rows) + f"</table><div style='margin-top: 4px'>{totals}</div>"
+            "<div style='color:#555;font-size:90%;margin-top: 4px'>Availability is computed "
+            "exactly with the crashed components staying down and every other component up with "
+            "its own availability, failing independently except through shared components."
+            "</div></div>")
 
 
 def ladder_label(value: float) -> str:
@@ -86,9 +96,15 @@ class _ArchitectureView:
         self.shown = shown
         arch = model.architecture
         results = model.results()
-        self.chart = alt.JupyterChart(diagram(arch, results.states),
+        # A narrow drawing gets the readout beside it, so the numbers stay in sight while the
+        # drawing is; a wide one gets it below, with less height, for the same reason.
+        self.side_by_side = layout_metrics(arch)["width"] <= SIDE_BY_SIDE_PX
+        tallest = DIAGRAM_BESIDE_PX if self.side_by_side else DIAGRAM_ABOVE_PX
+        # The states' legend is in the heading, once: none under the drawing.
+        self.chart = alt.JupyterChart(diagram(arch, results.states, legend=False, max_height=tallest),
                                       embed_options={"renderer": "svg", "actions": False})
         self.chart.add_class("labkit-diagram")
+        self.chart.layout.flex = "0 0 auto"
         self.toggles: dict[str, widgets.ToggleButton] = {}
         for name in model.breakable:
             button = widgets.ToggleButton(value=False, description=name,
@@ -132,16 +148,22 @@ class _ArchitectureView:
         self.chart.params.observe(self._keep_states)
         self._clicked: set[str] = set()
         legend = " ".join(f"<span style='color:{c}'>●</span> {s}" for s, c in STATE_COLOURS.items())
-        self.box = widgets.VBox([
-            widgets.HTML(f"<b>{html.escape(arch.name)}</b> — {html.escape(arch.description)}. "
-                         f"Click a node or a button to crash it; click again to restore. {legend}"),
-            self.chart,
+        heading = widgets.HTML(f"<b>{html.escape(arch.name)}</b> — {html.escape(arch.description)}. "
+                               "Click a node or a button to crash it; click again to restore. "
+                               f"<span class='labkit-legend'>{legend}</span>")
+        controls = [
             widgets.HBox(list(self.toggles.values()), layout=widgets.Layout(flex_flow="row wrap")),
-            widgets.HBox([self.picker, self.slider]),
+            widgets.HBox([self.picker, self.slider], layout=widgets.Layout(flex_flow="row wrap")),
             widgets.HBox(self.scenario_buttons + [restore], layout=widgets.Layout(flex_flow="row wrap")),
-            self.status,
-            self.readout,
-        ])
+        ]
+        if self.side_by_side:
+            beside = widgets.VBox([self.status, self.readout],
+                                  layout=widgets.Layout(flex="1 1 0", min_width="0"))
+            rows = [heading, widgets.HBox([self.chart, beside],
+                                          layout=widgets.Layout(align_items="flex-start"))] + controls
+        else:
+            rows = [heading, self.chart] + controls + [self.status, self.readout]
+        self.box = widgets.VBox(rows)
         model.observe(lambda _change: on_change(self), names=["crashed", "overrides"])
         self._syncing = False
 

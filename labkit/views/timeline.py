@@ -13,6 +13,7 @@ a chart spec out.
 
 from __future__ import annotations
 
+import json
 import math
 
 import altair as alt
@@ -106,11 +107,55 @@ def timeline_chart(run, *, title: str = "", width: int = 560, cells: bool = True
         datasets=timeline_data(run))
 
 
+STRIP_ROW_PX = 14     # a row per cell while they fit ...
+STRIP_MAX_PX = 264    # ... in a strip at most this tall; more cells get thinner rows
+LABEL_PX = 14         # vertical room one 11 px label needs, so labels never overlap
+SPECIAL_ROWS = ("fallback", ONE_BREAKER)
+
+
+def strip_layout(rows: list[str]) -> tuple[int, list[str]]:
+    """The cell strip's height in pixels, and which rows get a label.
+
+    Every row is labelled while rows are at least :data:`LABEL_PX` tall. With many cells
+    (Ring's 32) the rows get thinner and only every k-th cell is labelled, so no two labels
+    overlap; the fallback cell and the one breaker for all are always labelled. A row
+    without a label keeps its tick, and its tooltip names it.
+
+    >>> strip_layout(["cell 1", "cell 2"])
+    (28, ['cell 1', 'cell 2'])
+    >>> height, shown = strip_layout([f"cell {i}" for i in range(1, 33)] + ["one breaker for all"])
+    >>> height, shown[:3], shown[-1]
+    (264, ['cell 1', 'cell 3', 'cell 5'], 'one breaker for all')
+    """
+    n = max(1, len(rows))
+    height = min(STRIP_MAX_PX, STRIP_ROW_PX * n)
+    specials = [i for i, row in enumerate(rows) if row in SPECIAL_ROWS]
+    if any(b - a == 1 for a, b in zip(specials, specials[1:])):
+        height = max(height, LABEL_PX * n)   # two special rows side by side both need a label
+    every = math.ceil(LABEL_PX / (height / n) - 1e-9)
+    kept = list(specials)
+    for i in range(len(rows)):
+        if all(abs(i - j) >= every for j in kept):
+            kept.append(i)
+    return height, [rows[i] for i in sorted(kept)]
+
+
+def _strip_axis(rows: list[str], shown: list[str]) -> alt.Axis:
+    if len(shown) == len(rows):
+        return alt.Axis(title=None)
+    # Rows without a label keep their tick; the expression blanks their text (a row missing
+    # from a run's data, such as a breaker that is off, simply has no label to show).
+    listed = ", ".join(json.dumps(row) for row in shown)
+    return alt.Axis(title=None, labelExpr=f"indexof([{listed}], datum.value) >= 0 ? datum.label : ''")
+
+
 def _timeline(cells, title: str, width: int) -> alt.VConcatChart:
     steps = alt.Data(name="steps")
+    # A flush last label is moved inwards and can overlap its neighbour: keep labels centred.
+    time_axis = alt.Axis(labelFlush=False)
     outcomes = alt.Chart(steps).transform_fold(list(OUTCOMES), as_=["outcome", "requests per second"]
                                                ).mark_line(strokeWidth=1.8).encode(
-        x=alt.X("time:Q", title="time (s)"),
+        x=alt.X("time:Q", title="time (s)", axis=time_axis),
         y=alt.Y("requests per second:Q"),
         color=alt.Color("outcome:N", scale=alt.Scale(domain=list(OUTCOME_COLOURS),
                                                      range=list(OUTCOME_COLOURS.values())),
@@ -120,32 +165,40 @@ def _timeline(cells, title: str, width: int) -> alt.VConcatChart:
                  alt.Tooltip("requests per second:Q", format=",.0f")],
     ).properties(title=title or "What happened to the requests", width=width, height=190)
     latency = alt.Chart(steps).mark_line(color="#34495e").encode(
-        x=alt.X("time:Q", title="time (s)"),
+        x=alt.X("time:Q", title="time (s)", axis=time_axis),
         y=alt.Y("p99 latency (ms):Q"),
         tooltip=[alt.Tooltip("time:Q"), alt.Tooltip("p99 latency (ms):Q", format=",.0f")],
     ).transform_filter("datum['p99 latency (ms)'] != null").properties(
         width=width, height=80, title="p99 latency of good responses")
     parts = [outcomes, latency]
     if cells is not None:
+        height, shown = strip_layout(list(cells))
         parts.append(alt.Chart(alt.Data(name="cells")).mark_rect().encode(
-            x=alt.X("start:Q", title="time (s)"), x2=alt.X2("end:Q"),
-            y=alt.Y("cell:N", sort=list(cells), title=None),
+            x=alt.X("start:Q", title="time (s)", axis=time_axis), x2=alt.X2("end:Q"),
+            y=alt.Y("cell:N", sort=list(cells), axis=_strip_axis(list(cells), shown)),
             color=alt.Color("state:N", scale=alt.Scale(domain=list(CELL_COLOURS),
                                                        range=list(CELL_COLOURS.values())),
                             legend=alt.Legend(orient="right", title="cell")),
             tooltip=["cell:N", "state:N", "start:Q", "end:Q"],
-        ).properties(width=width, height=min(240, 14 * len(cells)), title="cells"))
+        ).properties(width=width, height=height, title="cells"))
     return alt.vconcat(*parts).resolve_scale(color="independent")
 
 
-def timeline_template(run, *, title: str = "", width: int = 560) -> dict:
+def timeline_template(run, *, title: str = "", width: int = 560, fallback: bool = False) -> dict:
     """The timeline's spec, validated once with one row of each dataset: a panel then swaps
     in each new run's data with :func:`timeline_spec`, skipping re-validation of thousands of
-    rows (which would cost most of a second per redraw)."""
+    rows (which would cost most of a second per redraw).
+
+    The cell strip keeps a place for every row a later run may bring: the fallback cell
+    (with ``fallback``) and one breaker for all, so rows keep their order and labels."""
     data = timeline_data(run)
     tiny = {name: rows[:1] for name, rows in data.items()}
+    strips = [c for c in run.cells if c != "fallback"]
+    if fallback or "fallback" in run.cells:
+        strips.append("fallback")
     # A panel may switch to one breaker for all later: keep a row for it from the start.
-    strips = list(run.cells) + ([ONE_BREAKER] if len(run.cells) > 1 else [])
+    if len(strips) - ("fallback" in strips) > 1:
+        strips.append(ONE_BREAKER)
     return _timeline(strips, title, width).properties(datasets=tiny).to_dict()
 
 
