@@ -489,6 +489,20 @@ class Architecture:
         soft = check_flag("soft", soft)
         for name in names:
             self._require_component("names", name)
+        if up is None:
+            # Simulations ask for the same shares run after run (a panel's every knob):
+            # cached per version of the architecture, as compiled analyses are.
+            cached = getattr(self, "_shares_cache", None)
+            if cached is None or cached[0] != self.version:
+                cached = self._shares_cache = (self.version, {})
+            key = (tuple(names), soft)
+            if key not in cached[1]:
+                cached[1][key] = self._load_shares(names, None, soft)
+            return dict(cached[1][key])
+        return self._load_shares(names, up, soft)
+
+    def _load_shares(self, names: list[str], up: Mapping[str, Any] | None,
+                     soft: bool) -> dict[str, Any]:
         needed = self.needs(names)
         if soft:
             reached, todo = set(), list(needed)

@@ -474,3 +474,21 @@ def test_load_shares_are_conserved_through_every_group(arch):
             needs = arch.needs(arch.feature(feature).requires)
             assert set(shares) == needs
             assert all(share >= 1.0 for share in shares.values())
+
+
+def test_cached_shares_and_latencies_follow_every_change_to_the_architecture():
+    # Shares and the latency walk are cached per version: an edit must show at once.
+    arch = (Architecture("a").add_component("web-1", capacity=100, latency_ms=10)
+            .add_component("web-2", capacity=300, latency_ms=10).add_group("web", ["web-1", "web-2"]))
+    arch.add_feature("serve", ["web"])
+    assert arch.load_shares(["web"])["web-1"] == pytest.approx(0.25)
+    first = simulate(arch, constant(100), duration=5, arrivals="fluid")
+    arch.add_component("db", capacity=50, latency_ms=40).add_dependency("web-1", "db")
+    assert arch.load_shares(["web"])["db"] == pytest.approx(0.25)
+    shares = arch.load_shares(["web"])
+    shares["db"] = 99.0                     # the caller's copy, not the cache
+    assert arch.load_shares(["web"])["db"] == pytest.approx(0.25)
+    second = simulate(arch, constant(100), duration=5, arrivals="fluid")
+    assert first.latency_p50[2] == pytest.approx(10.0) and second.latency_p50[2] == pytest.approx(50.0)
+    # web-1 may take a quarter of the load, but its db caps that quarter at 50 req/s: 200 in all.
+    assert second.capacity[2, 0] == pytest.approx(200.0)

@@ -172,11 +172,16 @@ def shared_capacity(arch: Architecture, up: np.ndarray, features: list[str]
 def base_latency(arch: Architecture, feature: str) -> float:
     """Milliseconds of a call that works: the longest path of ``latency_ms`` through what
     the feature needs (calls to different dependencies run in parallel)."""
-    longest: dict[str, float] = {}
-    for name in reversed(list(nx.topological_sort(arch.graph))):
-        below = [longest[d] for d, data in arch.graph.succ[name].items() if data["kind"] != "soft"]
-        longest[name] = arch.component(name).latency_ms + max(below, default=0.0)
-    return max(longest[r] for r in arch.feature(feature).requires)
+    # One walk serves every feature; cached per version of the architecture (a Ring run asks
+    # for 32 cells, and a panel asks again at every knob).
+    cached = getattr(arch, "_latency_cache", None)
+    if cached is None or cached[0] != arch.version:
+        longest: dict[str, float] = {}
+        for name in reversed(list(nx.topological_sort(arch.graph))):
+            below = [longest[d] for d, data in arch.graph.succ[name].items() if data["kind"] != "soft"]
+            longest[name] = arch.component(name).latency_ms + max(below, default=0.0)
+        cached = arch._latency_cache = (arch.version, longest)
+    return max(cached[1][r] for r in arch.feature(feature).requires)
 
 
 def affected(arch: Architecture, features: list[str], fault) -> np.ndarray:
