@@ -60,7 +60,7 @@ class Retry:
     """How clients retry: ``attempts`` tries in all (1 = never retry), ``backoff`` between them.
 
     ``backoff``: ``"none"`` (at once), ``"exponential"`` (base x 2^n, capped), ``"full"``,
-    ``"equal"`` or ``"decorrelated"`` jitter (Brooker 2015, facts.md). ``budget``: a token
+    ``"equal"`` or ``"decorrelated"`` jitter (Brooker 2015; ``lessons/sources.md``). ``budget``: a token
     bucket of this many retries, refilled by ``refill`` tokens per successful request; None
     for no budget.
 
@@ -95,7 +95,7 @@ class Fallback:
     ``mode="live"``: it serves ``share`` of all traffic all the time, so it is known to work
     and its capacity is warm. ``mode="idle"``: it waits for an emergency; when traffic first
     arrives its capacity ramps up over ``warmup`` seconds, and with probability
-    ``latent_defect`` its never-exercised path is broken and fails everything (facts.md,
+    ``latent_defect`` its never-exercised path is broken and fails everything (``lessons/sources.md``,
     Builders' Library "Avoiding fallback in distributed systems").
     """
 

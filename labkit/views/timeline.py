@@ -164,12 +164,13 @@ def _timeline(cells, title: str, width: int) -> alt.VConcatChart:
         tooltip=[alt.Tooltip("time:Q"), alt.Tooltip("outcome:N"),
                  alt.Tooltip("requests per second:Q", format=",.0f")],
     ).properties(title=title or "What happened to the requests", width=width, height=190)
-    latency = alt.Chart(steps).mark_line(color="#34495e").encode(
+    # While nothing is served there is no latency to draw: the line breaks there, instead of
+    # joining the points on either side as if answers had kept coming.
+    latency = alt.Chart(steps).mark_line(color="#34495e", invalid="break-paths-show-domains").encode(
         x=alt.X("time:Q", title="time (s)", axis=time_axis),
         y=alt.Y("p99 latency (ms):Q"),
         tooltip=[alt.Tooltip("time:Q"), alt.Tooltip("p99 latency (ms):Q", format=",.0f")],
-    ).transform_filter("datum['p99 latency (ms)'] != null").properties(
-        width=width, height=80, title="p99 latency of good responses")
+    ).properties(width=width, height=80, title="p99 latency of good responses (gaps: none served)")
     parts = [outcomes, latency]
     if cells is not None:
         height, shown = strip_layout(list(cells))
@@ -181,7 +182,8 @@ def _timeline(cells, title: str, width: int) -> alt.VConcatChart:
                             legend=alt.Legend(orient="right", title="cell")),
             tooltip=["cell:N", "state:N", "start:Q", "end:Q"],
         ).properties(width=width, height=height, title="cells"))
-    return alt.vconcat(*parts).resolve_scale(color="independent")
+    # One time axis for all rows, so a gap in latency lines up with the outage above it.
+    return alt.vconcat(*parts).resolve_scale(color="independent", x="shared")
 
 
 def timeline_template(run, *, title: str = "", width: int = 560, fallback: bool = False) -> dict:
