@@ -4,16 +4,18 @@ Every exercise is a build (:class:`~labkit.check.Build`): the learner builds a f
 :class:`~labkit.model.Architecture`), a sequence of call outcomes, a
 :class:`~labkit.breaker.BreakerConfig` or the router's settings (a dict of
 :func:`~labkit.simulation.simulate` keywords). The grader replays the calls through labkit's
-breaker, or simulates the artefact against the question's scenario with fluid arrivals
-(exact, smooth counts), and says what it did.
+breaker, or simulates the artefact against the question's scenario and says what it did:
+with random (Poisson, seeded) arrivals for the headroom exercise, so a cell's load varies from
+second to second and a fleet needs a margin over the peak, as lesson 05's cells have; with
+fluid arrivals (exact, smooth counts) for the others.
 
 >>> [e.name for e in exercises()]
 ['headroom for a dead cell', 'deploy waves', 'calls that never open the breaker', 'breaker that tells death from a blip', 'breakers and a fallback cell']
 >>> from labkit.catalog import cells
->>> grade_headroom(cells(4, tier_capacity=300))
+>>> grade_headroom(cells(4, tier_capacity=3_500))
 Traceback (most recent call last):
 ...
-labkit.check.NotYet: without headroom the survivors shed: with cell 1 down, your 3 survivors serve 900 of the 1,200 req/s once the router has moved its customers.
+labkit.check.NotYet: without headroom the survivors shed: with cell 1 down, your 3 survivors served only 87.33 % of the requests once the router had moved its customers (target 99.9 %): together they carry 10,500 of the 12,000 req/s.
 """
 
 from __future__ import annotations
@@ -32,10 +34,14 @@ from ..simulation import Fallback, bad_deploy, crash, error_rate, simulate
 
 # ----------------------------------------------------------------- the questions' numbers
 
-# (1) Headroom: a peak, a budget for the fleet's capacity, the router's health check.
-HEADROOM_PEAK = 1_200          # requests per second
-HEADROOM_BUDGET = 1_500        # requests per second of capacity, all cells together
+# (1) Headroom: a peak, a budget for the fleet's capacity, the router's health check. The
+# peak is an average: requests arrive at random (Poisson, seeded), so survivors that carry
+# exactly the peak shed in every second that brings them more than their share.
+HEADROOM_PEAK = 12_000         # requests per second, on average
+HEADROOM_BUDGET = 15_000       # requests per second of capacity, all cells together
 HEADROOM_MAX_CELLS = 12        # the router's limit
+HEADROOM_SEED = 0              # the seed of the random arrivals: the same run every time
+HEADROOM_DOWN = 30             # seconds each cell is down in the check's run
 DETECTION = 10                 # seconds the health check takes to notice a dead cell
 SERVED_ENOUGH = 0.999          # "serve every request": at least 99.9 % once moved
 
@@ -63,13 +69,18 @@ OPEN_WITHIN = 4                # seconds of a dead cell before its breaker must 
 CLOSE_WITHIN = 10              # seconds after the cell is back before it must be closed
 TUNE_RUN = 160
 
-# (5) Breakers and a fallback cell for lesson 05's fleet: 4 cells in 2 regions, 2 waves.
-FLEET_LOAD = 1_000
-FLEET_CAPACITY = 1_100 / 3     # N+1 headroom for one dead cell, plus 10 %
-FALLBACK_BUDGET = 600          # requests per second the fallback cell may have
+# (5) Breakers and a fallback cell for a fleet the lesson did not run: 6 cells in 3 deploy
+# waves of 2, and a fallback budget too small for the lesson's 5 % live share.
+FLEET_CELLS = 6
+FLEET_WAVES = 3
+FLEET_LOAD = 1_200
+FLEET_CAPACITY = 1.1 * FLEET_LOAD / (FLEET_CELLS - 1)   # N+1 headroom plus 10 %: 264 req/s
+FALLBACK_BUDGET = 420          # requests per second the fallback cell may have
+DEAD_CELL = 3                  # the cell that dies in the first run (in wave 2)
 OUTAGE_AT, OUTAGE_FOR = 60, 120
 FLEET_RUN = 300
 FLEET_TARGET = 0.99            # of all requests, in each scenario
+TURNED_AWAY = 0.5              # requests: a fallback that turns away more has too little room
 SETTINGS = ("failover", "breaker", "breaker_at", "redirect", "fallback")
 
 MAX_COMPONENTS = 400           # an architecture graded here: far more than any answer needs
@@ -114,6 +125,12 @@ def _label(cell: str) -> str:
     return cell[:-len(" customers")] if cell.endswith(" customers") else cell
 
 
+def _served_pct(share: float) -> str:
+    """A served share cut (not rounded) to two decimals, so 99.999 % never reads as 100 %."""
+    text = f"{math.floor(share * 10_000) / 100:.2f}".rstrip("0").rstrip(".")
+    return text + " %"
+
+
 def _served(run, start: float, end: float) -> tuple[float, float]:
     """(requests served per second, share of new requests served) in [start, end)."""
     steps = run.window(start, end)
@@ -131,7 +148,8 @@ def _capacities(run, n: int) -> np.ndarray:
 
 def grade_headroom(arch: Any) -> str:
     """Any one cell dead: do the survivors serve the peak once the router moved them, within
-    the budget? Every cell is crashed in turn, in one run, with health-check failover."""
+    the budget? Every cell is crashed in turn, in one run, with health-check failover and
+    random (Poisson, seeded) arrivals: survivors with no margin over the peak shed."""
     arch, names = _fleet(arch, HEADROOM_MAX_CELLS)
     own = _own_components(arch, names)
     # What the fleet costs, from one quiet step, before anything longer is simulated.
@@ -147,25 +165,52 @@ def grade_headroom(arch: Any) -> str:
     if total > HEADROOM_BUDGET + 1e-6:
         raise NotYet(f"your fleet has {total:,.0f} req/s of capacity in all, over the budget "
                      f"of {HEADROOM_BUDGET:,} req/s.")
-    down, gap = 20, 20 + 5                         # each cell down 20 s, then a pause
+    down, gap = HEADROOM_DOWN, HEADROOM_DOWN + 5   # each cell down, then a pause
     faults = [crash(c, at=10 + gap * i, duration=down)
               for i, cell in enumerate(names) for c in own[cell]]
-    run = simulate(arch, HEADROOM_PEAK, duration=10 + gap * len(names), arrivals="fluid",
-                   faults=faults, failover="health check", detection=DETECTION)
+    run = simulate(arch, HEADROOM_PEAK, duration=10 + gap * len(names), arrivals="poisson",
+                   seed=HEADROOM_SEED, faults=faults, failover="health check",
+                   detection=DETECTION)
     rate, share = _served(run, 0, 10)
     if share < SERVED_ENOUGH:
-        raise NotYet(f"your fleet sheds even with every cell up: it serves {rate:,.0f} of the "
-                     f"{HEADROOM_PEAK:,} req/s.")
+        raise NotYet(f"your fleet sheds even with every cell up: it serves only "
+                     f"{_served_pct(share)} of the requests (target "
+                     f"{_served_pct(SERVED_ENOUGH)}): {_why_short(total, 'your cells')}")
+    worst = 1.0
     for i, cell in enumerate(names):
         start = 10 + gap * i
         rate, share = _served(run, start + DETECTION, start + down)
+        worst = min(worst, share)
         if share < SERVED_ENOUGH:
-            raise NotYet(f"without headroom the survivors shed: with {_label(cell)} down, your "
-                         f"{len(names) - 1} survivors serve {rate:,.0f} of the "
-                         f"{HEADROOM_PEAK:,} req/s once the router has moved its customers.")
-    return (f"with any one of your {len(names)} cells down, the survivors serve the whole "
-            f"{HEADROOM_PEAK:,} req/s once the router has moved its customers, on "
-            f"{total:,.0f} req/s of capacity in all.")
+            survivors = total - float(capacity[i])
+            short = "without headroom " if survivors < HEADROOM_PEAK - 0.5 else ""
+            raise NotYet(f"{short}the survivors shed: with {_label(cell)} down, your "
+                         f"{len(names) - 1} survivors served only {_served_pct(share)} of the "
+                         "requests once the router had moved its customers (target "
+                         f"{_served_pct(SERVED_ENOUGH)}): {_why_short(survivors, 'they')}")
+    survivors = total - float(capacity.max())      # the fewest left: the biggest cell lost
+    served = "every request" if worst >= 1.0 else f"at least {_served_pct(worst)} of the requests"
+    return (f"with any one of your {len(names)} cells down, the survivors serve {served} "
+            f"once the router has moved its customers, with random arrivals: their "
+            f"{_margin(survivors)} over the average peak absorbs the seconds that bring more. "
+            f"Capacity in all: {total:,.0f} req/s.")
+
+
+def _margin(carried: float) -> str:
+    """How far a capacity is above the peak, as a share: '10 %', '4.2 %'."""
+    text = f"{(carried / HEADROOM_PEAK - 1) * 100:.1f}".rstrip("0").rstrip(".")
+    return text + " %"
+
+
+def _why_short(carried: float, who: str) -> str:
+    """Why cells that carry ``carried`` req/s between them shed at the peak."""
+    if carried < HEADROOM_PEAK - 0.5:
+        return f"together {who} carry {carried:,.0f} of the {HEADROOM_PEAK:,} req/s."
+    over = ("exactly the peak" if carried < HEADROOM_PEAK + 0.5 else
+            f"only {_margin(carried)} more than the peak")
+    return (f"together {who} carry {carried:,.0f} req/s, {over}, but the {HEADROOM_PEAK:,} "
+            "req/s is an average: requests arrive at random, so in many seconds a cell gets "
+            "more than its share and sheds the excess.")
 
 
 # ------------------------------------------------------------------ (2) deploy waves
@@ -223,8 +268,15 @@ def grade_waves(arch: Any) -> str:
                          "once the router has moved the customers: headroom for one cell does "
                          "not cover a wave that big.")
     biggest = max(len(held) for held in waves.values())
+    left = (len(names) - biggest) * WAVE_CAPACITY
+    note = ""
+    if left <= WAVE_PEAK:
+        note = (f" They carry {left:,} req/s, exactly the peak: enough with this check's smooth "
+                "arrivals, but with random ones, as in exercise 1, they would shed a little; a "
+                "real fleet needs a margin too.")
     return (f"your release goes out in {len(waves)} waves of at most {biggest} cells, and a bad "
-            f"build in any of them leaves cells that serve the whole {WAVE_PEAK:,} req/s.")
+            f"build in any of them leaves cells that serve the whole {WAVE_PEAK:,} req/s."
+            + note)
 
 
 # ------------------------------------------- (3) half the calls fail, the breaker stays closed
@@ -360,15 +412,17 @@ def _fleet_run(settings: dict, faults: list):
         broken = dataclasses.replace(fallback, mode="idle", latent_defect=1.0,
                                      warmup=fallback.warmup if fallback.mode == "idle" else 0.0)
         settings = {**settings, "fallback": broken if untested else fallback}
-    return simulate(cells(4, regions=2, deploy_waves=2), FLEET_LOAD, duration=FLEET_RUN,
+    return simulate(cells(FLEET_CELLS, deploy_waves=FLEET_WAVES), FLEET_LOAD, duration=FLEET_RUN,
                     arrivals="fluid", cell_capacity=FLEET_CAPACITY, detection=DETECTION,
                     faults=faults, **settings)
 
 
 def grade_fallback(settings: Any) -> str:
-    """Cell 3 dead, then (another run) a bad deploy to wave 1: each must stay partial."""
+    """Cell 3 dead, then (another run) a bad deploy to wave 1: each must stay partial, and the
+    fallback cell must have room for all it is sent (its live share and the moved customers)."""
     settings = _check_settings(settings)
-    scenarios = {"cell 3 died": [crash("cell3-app", at=OUTAGE_AT, duration=OUTAGE_FOR)],
+    scenarios = {f"cell {DEAD_CELL} died": [crash(f"cell{DEAD_CELL}-app", at=OUTAGE_AT,
+                                                   duration=OUTAGE_FOR)],
                  "a bad deploy took wave 1": [bad_deploy("wave1", at=OUTAGE_AT,
                                                          duration=OUTAGE_FOR)]}
     runs = {label: _fleet_run(settings, faults) for label, faults in scenarios.items()}
@@ -394,32 +448,38 @@ def grade_fallback(settings: Any) -> str:
     moves = (settings.get("failover", "none") == "health check"
              or (settings.get("breaker") is not None and not one_for_all))
     if not moves:
-        run = runs["cell 3 died"]
+        run = runs[f"cell {DEAD_CELL} died"]
         raise NotYet("nothing moves a dead cell's customers: no health check and no breaker "
-                      f"per cell, so cell 3's customers got nothing for {OUTAGE_FOR} s "
-                      f"({run.success_ratio:.1%} served).")
+                     f"per cell, so cell {DEAD_CELL}'s customers got nothing for {OUTAGE_FOR} s "
+                     f"({run.success_ratio:.1%} served).")
     during = outage.window(OUTAGE_AT, OUTAGE_AT + OUTAGE_FOR)
     if outage.success_ratio < FLEET_TARGET and redirect != "fallback":
         shed = float(outage.shed[during].sum())
-        raise NotYet("not enough headroom for two dead cells: your router sends wave 1's "
-                     "customers to cells 3 and 4, not to a fallback cell, and they shed "
-                     f"{shed:,.0f} requests ({outage.success_ratio:.1%} served). Headroom for "
-                     "one dead cell does not cover two.")
-    if fallback is not None and outage.success_ratio < FLEET_TARGET:
-        fallback_shed = float(outage.cell_failed[during, -1].sum())
-        if fallback_shed > 0:
-            busiest = float((outage.cell_good[during, -1] + outage.cell_failed[during, -1])
-                            .max() / outage.step)
-            raise NotYet(f"your fallback cell turned away {fallback_shed:,.0f} requests during "
-                         f"the outage: it was sent up to {busiest:,.0f} req/s, more than its "
-                         f"{fallback.capacity:,.0f} ({outage.success_ratio:.1%} served).")
+        wave = FLEET_CELLS // FLEET_WAVES
+        raise NotYet(f"not enough headroom for {wave} dead cells: your router sends wave 1's "
+                     f"customers to the other {FLEET_CELLS - wave} cells, not to a fallback "
+                     f"cell, and they shed {shed:,.0f} requests ({outage.success_ratio:.1%} "
+                     f"served). Headroom for one dead cell does not cover {wave}.")
+    if fallback is not None:
+        for label, run in runs.items():
+            fallback_shed = float(run.cell_failed[during, -1].sum())
+            if fallback_shed > TURNED_AWAY:
+                busiest = float((run.cell_good[during, -1] + run.cell_failed[during, -1])
+                                .max() / run.step)
+                everyday = FLEET_LOAD * fallback.share
+                raise NotYet(f"your fallback cell turned away {fallback_shed:,.0f} requests "
+                             f"when {label}: it was sent up to {busiest:,.0f} req/s, more than "
+                             f"its {fallback.capacity:,.0f} (its everyday share alone is "
+                             f"{everyday:,.0f} req/s; {run.success_ratio:.2%} served).")
     for label, run in runs.items():
         if run.success_ratio < FLEET_TARGET:
-            if settings.get("breaker") is None:
-                raise NotYet(f"your router waits for the health check: when {label}, the dead "
-                             f"cells' customers got nothing for the first {DETECTION} s "
-                             f"({run.success_ratio:.2%} served, short of "
-                             f"{FLEET_TARGET:.0%}).")
+            if settings.get("breaker") is None or one_for_all:
+                who = ("your router waits for the health check" if not one_for_all else
+                       "your one breaker for all never opened, so your router waits for the "
+                       "health check")
+                raise NotYet(f"{who}: when {label}, the dead cells' customers got nothing for "
+                             f"the first {DETECTION} s ({run.success_ratio:.2%} served, short "
+                             f"of {FLEET_TARGET:.0%}).")
             raise NotYet(f"when {label}, your setup serves {run.success_ratio:.2%} of the "
                          f"requests, short of {FLEET_TARGET:.0%}: how soon do your breakers "
                          "open?")
@@ -428,8 +488,9 @@ def grade_fallback(settings: Any) -> str:
     if fallback is not None and redirect == "fallback":
         extra = (f"; your live fallback served {float(outage.cell_good[before, -1].sum()):,.0f}"
                  " requests before the outage, so its path is known to work")
-    return (f"both outages stay partial: {a:.2%} served when cell 3 died, {b:.2%} when a bad "
-            f"deploy took wave 1{extra}.")
+    room = ", and your fallback cell turned nobody away" if fallback is not None else ""
+    return (f"both outages stay partial: {a:.2%} served when cell {DEAD_CELL} died, {b:.2%} "
+            f"when a bad deploy took wave 1{room}{extra}.")
 
 
 # ---------------------------------------------------------------------------- chapter
@@ -440,8 +501,9 @@ def exercises() -> list:
               ("when one of N cells dies, the N - 1 survivors must carry the whole peak "
                "between them.",
                "count the capacity a fleet of N cells needs for its survivors to carry the whole "
-               "peak, for a few values of N: more, smaller cells each take a smaller share of "
-               "a dead cell's load."),
+               "peak with a margin (the peak is an average, and arrivals are random), for a few "
+               "values of N: more, smaller cells each take a smaller share of a dead cell's "
+               "load."),
               ARCH_HANDS_IN),
         Build("deploy waves", grade_waves,
               ("a bad build fails every cell of its wave at once; the cells outside the wave "
@@ -467,8 +529,9 @@ def exercises() -> list:
               ("ask of each part of your setup: which errors does each breaker count, how soon "
                "does the router move a dead cell's customers, and where do they go?",
                "N+1 headroom covers one dead cell, not a wave of two: where else can the "
-               "router send them, and how would you know before the emergency that it works "
-               "and has room for them?"),
+               "router send them, and how would you know before the emergency that it works? "
+               "Then add up everything it must carry in a wave outage, its everyday share "
+               "included, against its budget."),
               "a dict of the router's settings (breaker, breaker_at, redirect, fallback, "
               "failover)"),
     ]

@@ -10,17 +10,23 @@ from labkit.catalog import cells
 from labkit.simulation import Fallback
 
 # (1) Headroom for a dead cell. With N cells and room to lose one, the N - 1 survivors carry
-# the whole 1,200 req/s peak: each cell needs 1,200 / (N - 1), the fleet N x 1,200 / (N - 1)
-# (lesson 04's Z / (Z - 1)). Four cells need 4 x 400 = 1,600 req/s, over the 1,500 budget;
-# five need 5 x 300 = 1,500, exactly the budget; six need 6 x 240 = 1,440. More, smaller
-# cells each take a smaller share of a dead cell's load, so they need less spare. Six cells
-# of 240 leave room under the budget.
-fleet = cells(6, tier_capacity=240)
+# the whole 12,000 req/s peak: each cell needs 12,000 / (N - 1), the fleet N x 12,000 / (N - 1)
+# (lesson 04's Z / (Z - 1)). But 12,000 is an average: requests arrive at random, so survivors
+# that carry exactly the peak shed in every second that brings a cell more than its share
+# (5 cells of 3,000 serve about 99.2 %, short of 99.9 %). So leave a margin, as lesson 05's
+# cells do: 10 % over the peak, 13,200 req/s for the survivors, 13,200 / (N - 1) per cell.
+# Five cells need 5 x 3,300 = 16,500, over the 15,000 budget; eight need 8 x 1,886 = 15,086,
+# still over; nine need 9 x 1,650 = 14,850, within it. More, smaller cells each take a smaller
+# share of a dead cell's load, so they need less spare. (A smaller margin passes too, e.g.
+# 6 cells of 2,500, 4 % over the peak; none at all does not.)
+fleet = cells(9, tier_capacity=1_650)
 
 # (2) Deploy waves. The peak needs ceil(1,200 / 200) = 6 of the 8 cells, so at most 2 may go
 # down together: waves of 2 cells, 4 waves (catalog.cells puts consecutive cells in a
 # wave). Three waves would hold 3, 3 and 2 cells: a bad build in the first leaves 5 cells,
 # 1,000 req/s for 1,200. Five waves (2, 2, 2, 1, 1) would also pass; four is the fewest.
+# (The 6 cells left carry exactly the peak: enough for this check's smooth arrivals; with
+# random ones, as in exercise 1, a real fleet would need a margin too.)
 rollout = cells(8, deploy_waves=4, tier_capacity=200)
 
 # (3) Half the calls fail, and the breaker never opens. The breaker judges nothing before 10
@@ -54,17 +60,21 @@ tuned = BreakerConfig(failure_rate_threshold=0.5, sliding_window_type="time",
                       wait_duration_in_open_state=5,
                       permitted_number_of_calls_in_half_open_state=1)
 
-# (5) Breakers and a fallback cell. One breaker per router-to-cell link (breaker_at="cell"):
-# only a dead cell's link opens, within seconds (faster than the 10 s health check), and the
-# healthy cells' customers are never rejected, unlike one breaker for all, which sees a dead
-# wave as 50 % failures and rejects everyone. Moved customers go to the fallback cell
+# (5) Breakers and a fallback cell, for 6 cells in 3 waves at 1,200 req/s (200 per cell).
+# One breaker per router-to-cell link (breaker_at="cell"): only a dead cell's link opens,
+# within seconds (faster than the 10 s health check), and the healthy cells' customers are
+# never rejected, unlike one breaker for all, which counts every cell's errors together
+# (Polly's 10 % opens on one dead cell of six; Hystrix's 50 % never opens on a dead wave, 33 %,
+# and leaves the moving to the slow health check). Moved customers go to the fallback cell
 # (redirect="fallback"), because the survivors' N+1 headroom covers one dead cell, not a
-# wave of two. The fallback is live: it serves 5 % of all traffic every day, so its path is
-# known to work and it is warm (an idle one is cold, and its untested path may be broken).
-# Sizing: in a wave outage it serves its 5 % of everything (50 req/s) plus the wave's other
-# 95 % (2 cells x 250 x 0.95 = 475): 525 req/s; 550 leaves a margin under the 600 budget.
+# wave of two: 4 x 264 = 1,056 req/s for 1,200. The fallback is live, so its path is known
+# to work and it is warm (an idle one is cold, and its untested path may be broken).
+# Sizing against the 420 budget: with a share s it serves s x 1,200 every day, and in a wave
+# outage the wave's other (1 - s) x 400 on top: 400 + 800 s. The lesson's 5 % needs 440, over
+# the budget; s <= 2.5 % fits 420. A 2 % share serves 24 req/s every day (1,440 requests
+# before the outage), and 416 req/s in a wave outage: room to spare within 420.
 settings = dict(breaker=hystrix(), breaker_at="cell", redirect="fallback",
-                fallback=Fallback(550, mode="live", share=0.05))
+                fallback=Fallback(420, mode="live", share=0.02))
 
 ANSWERS = {
     "headroom for a dead cell": fleet,
