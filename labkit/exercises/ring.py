@@ -8,8 +8,10 @@ nothing is compared with a stored answer:
    360,000 req/s peak while region 1 is down: enough served, within a capacity budget;
 2. ``transcoders below the peak rate``: a Ring whose transcoders are cheaper than the peak
    rate, simulated over the lesson's Halloween evening with cell 1's transcoder down for four
-   minutes: no clip late, and the cheapest such transcoders to the nearest 10 clips/s (the
-   grader simulates them 10 clips/s slower too);
+   minutes: no clip late, and the cheapest such transcoders to the nearest 10 clips/s. The
+   learner hands in, as evidence, their own runs of that Ring and of the same Ring with every
+   transcoder 10 clips/s slower; the grader simulates both too and checks the runs are
+   those evenings, so the check's reply is never a substitute for simulating;
 3. ``request path at six nines``: one request's path, by exact analysis: six nines with
    routers at 99.9 %, no component better than 99.99 %, and no router more than needed;
 4. ``six nines, estimated``: a run of labkit's rare-event estimator, rerun from its own seed
@@ -220,12 +222,62 @@ def halloween_evening():
                                             width=WIDTH)
 
 
-def _grade_transcoders(arch) -> str:
-    if _bare_number(arch):
+TRANSCODE_KEYS = ("ring", "run", "run 10 clips/s slower")
+
+
+def _transcoding_design(design) -> tuple[Architecture, Run, Run]:
+    """The learner's Ring and the two runs they hand in as evidence, type-checked."""
+    if _bare_number(design):
         raise NotYet("a bare number is not a Ring: build one with ring(transcode_capacity=...) "
-                     "and hand that in.")
+                     "and hand it in with your two runs.")
+    if isinstance(design, Architecture):
+        raise NotYet("hand in your Ring with the two runs that show it is the cheapest: "
+                     "{\"ring\": ring(...), \"run\": its evening, \"run 10 clips/s slower\": "
+                     "the same evening with every transcoder 10 clips/s slower}.")
+    if not isinstance(design, dict):
+        raise NotYet(f"expected a dict {{\"ring\": ..., \"run\": ..., \"run 10 clips/s "
+                     f"slower\": ...}}, got a {_kind(design)}.")
+    missing = [k for k in TRANSCODE_KEYS if k not in design]
+    if missing or len(design) != len(TRANSCODE_KEYS):
+        what = f"no {', '.join(map(repr, missing))}" if missing else "entries it does not ask for"
+        raise NotYet(f"your hand-in has {what}: give exactly "
+                     f"{', '.join(map(repr, TRANSCODE_KEYS))}.")
+    arch = design["ring"]
     if not isinstance(arch, Architecture):
-        raise NotYet(f"expected a Ring built with ring(...), got a {_kind(arch)}.")
+        raise NotYet(f"your \"ring\" is a {_kind(arch)}: build it with "
+                     "ring(transcode_capacity=...).")
+    runs = tuple(_checked_run(design[k], k, "simulate(...) returned for it")
+                 for k in TRANSCODE_KEYS[1:])
+    return arch, runs[0], runs[1]
+
+
+def _same_evening(mine: Run, label: str, arch_said: str, theirs: Run) -> None:
+    """Refuse a run that is not the question's evening on the Ring it should be of."""
+    if mine.step != theirs.step or len(mine.times) != len(theirs.times):
+        raise NotYet(f"your \"{label}\" lasts {len(theirs.times) * theirs.step:,.0f} s in steps "
+                     f"of {theirs.step:g} s; the question's evening is {EVENING:,.0f} s "
+                     "(duration=1800, the default step).")
+    if not np.allclose(theirs.new, mine.new, rtol=1e-9):
+        raise NotYet(f"your \"{label}\" is offered other traffic than the question's "
+                     "evening: constant(50_000) * rolling_peak(6, first_peak=450, offset=120, "
+                     "width=200), with arrivals=\"fluid\".")
+    if list(theirs.queues) != list(mine.queues):
+        raise NotYet(f"your \"{label}\" has {len(theirs.queues)} queues; {arch_said} has "
+                     f"{len(mine.queues)}: simulate {arch_said}.")
+    same = all(a.shape == b.shape and np.allclose(a, b, rtol=1e-9, atol=1e-6) for a, b in (
+        (mine.good, theirs.good), (mine.work_done, theirs.work_done),
+        (mine.work_late, theirs.work_late), (mine.backlog, theirs.backlog)))
+    if not same:
+        column = mine.queues.index(f"cell1-api -> {TRANSCODER}")
+        crashed = theirs.backlog[:, column].max() >= 0.5 * mine.backlog[:, column].max()
+        raise NotYet(f"your \"{label}\" is not the question's evening on {arch_said}: "
+                     + ("simulate that Ring, with its transcoders as they are." if crashed else
+                        f"it has no crash of {TRANSCODER} at {OUTAGE_AT:.0f} s for "
+                        f"{OUTAGE_FOR:.0f} s (faults=[crash(...)])."))
+
+
+def _grade_transcoders(design) -> str:
+    arch, own_run, slower_run = _transcoding_design(design)
     cells = _ring_size(arch)
     if cells != 32 or len([n for n in arch.components if re.fullmatch(r"region\d+", n)]) != 8:
         raise NotYet(f"your Ring has {cells} cells; the question's has 32 in 8 regions (more "
@@ -248,6 +300,7 @@ def _grade_transcoders(arch) -> str:
         raise NotYet(f"your transcoders do up to {fastest:,.0f} clips/s; the budget is "
                      f"{TRANSCODE_BUDGET:,.0f} per transcoder.")
     run = _transcoding_evening(arch)
+    _same_evening(run, "run", "your Ring", own_run)
     failed = float(run.new.sum() - run.good.sum())
     if failed > 0.5:
         raise NotYet(f"your Ring fails {_count(failed)} requests this evening, so fewer "
@@ -267,26 +320,31 @@ def _grade_transcoders(arch) -> str:
         if others:
             where += (f" and {_count(late.sum() - own)} in {others} other cells' queues, "
                       "whose transcoders were never down")
-        raise NotYet(f"with transcoders of {described}, {_count(late.sum())} clips are late: "
-                     f"{where}. In cell 1 the oldest clip waited {oldest:.0f} s; the deadline "
-                     f"is {DEADLINE:.0f} s.")
-    # The cheapest, to the nearest TRANSCODE_STEP: the same Ring with every transcoder that
-    # much slower must leave a clip late (a transcoder of TRANSCODE_STEP or less is too slow).
+        raise NotYet(f"your run shows that with transcoders of {described}, "
+                     f"{_count(late.sum())} clips are late: {where}. In cell 1 the oldest "
+                     f"clip waited {oldest:.0f} s; the deadline is {DEADLINE:.0f} s.")
+    # The cheapest, to the nearest TRANSCODE_STEP: the learner's own run of the same Ring with
+    # every transcoder that much slower must show a clip late. The grader simulates that Ring
+    # too and checks the run is its evening, so the evidence is the learner's simulation, not
+    # this check's reply (a transcoder of TRANSCODE_STEP or less is too slow in any case).
     if slowest > TRANSCODE_STEP:
         slower = _transcoding_evening(_with_transcoders(arch, queues, -TRANSCODE_STEP))
+        _same_evening(slower, "run 10 clips/s slower",
+                      "your Ring with every transcoder 10 clips/s slower", slower_run)
         slower_late = float(slower.work_late[:, transcode].sum())
         if slower_late <= 0.5:
-            raise NotYet(f"with transcoders of {described} no clip is late (cell 1's oldest "
-                         f"waited {oldest:.0f} s of its {DEADLINE:.0f}), but transcoders "
-                         f"{TRANSCODE_STEP:.0f} clips/s slower would keep every clip on time "
-                         f"too: find the cheapest, to the nearest {TRANSCODE_STEP:.0f} clips/s.")
+            raise NotYet(f"your own runs show no clip late with transcoders of {described} "
+                         f"(cell 1's oldest waited {oldest:.0f} s of its {DEADLINE:.0f}) and "
+                         f"none {TRANSCODE_STEP:.0f} clips/s slower either: that Ring is "
+                         f"cheaper and keeps every clip on time too. Hand in the cheapest, to "
+                         f"the nearest {TRANSCODE_STEP:.0f} clips/s.")
     else:
         slower_late = math.inf
     peak_rate = float(run.work_added[:, column].max() / run.step)
     return (f"with transcoders of {described}, below the {peak_rate:,.0f} clips/s a cell "
             f"queues at its peak, no clip is late: cell 1's oldest waited {oldest:.0f} s of "
-            f"its {DEADLINE:.0f}; {TRANSCODE_STEP:.0f} clips/s slower, "
-            f"{_count(slower_late)} would be late.")
+            f"its {DEADLINE:.0f}; your run {TRANSCODE_STEP:.0f} clips/s slower has "
+            f"{_count(slower_late)} late.")
 
 
 def _transcoding_evening(arch: Architecture) -> Run:
@@ -378,8 +436,15 @@ def _grade_path(path) -> str:
         if nines(availability(fewer)) >= SIX_NINES:
             raise NotYet(f"your path reaches {got:.2f} nines with {k} routers, but it would "
                          "reach six with fewer: use no more routers than six nines needs.")
+    routers_down = (1 - ROUTER_AVAILABILITY) ** k
+    cells_down = (1 - a) - routers_down
+    limit = ("its own cell and the fallback cell down together" if cells_down >= routers_down
+             else f"all {k} routers down together")
     return (f"your path reaches {got:.2f} nines ({format_duration(downtime_per_year(a))} a "
-            f"year) with {k} routers at 99.9 %; with one fewer it would not.")
+            f"year) with {k} routers at 99.9 %; with one fewer it would not. What limits it: "
+            f"{limit} ({max(cells_down, routers_down):.2g} of the time, against "
+            f"{min(cells_down, routers_down):.2g} for "
+            + ("the routers" if cells_down >= routers_down else "the two cells") + ").")
 
 
 # ---------------------------------------------------------------- (4) the estimate
@@ -485,25 +550,32 @@ def month_evidence(failed_per_incident: float) -> dict:
             "share": share, "requests": requests}
 
 
-def _checked_run(run) -> Run:
+def _checked_run(run, label: str = "incident",
+                 returned: str = "simulate(...) returned for the incident") -> Run:
+    """A Run simulate() made, of a size this check reads; else a NotYet naming ``label``."""
     if run is None:
-        raise NotYet("your \"incident\" is still None: simulate the incident and put the Run "
+        raise NotYet(f"your \"{label}\" is still None: simulate it and put the Run "
                      "simulate(...) returns there.")
     if not isinstance(run, Run):
-        raise NotYet(f"your \"incident\" is a {_kind(run)}: hand in the Run that simulate(...) "
-                     "returned for the incident.")
+        raise NotYet(f"your \"{label}\" is a {_kind(run)}: hand in the Run that {returned}.")
+    not_a_run = f"your \"{label}\" is not a Run that simulate(...) returned."
     arrays = (run.times, run.new, run.good, run.cell_up)
     if not all(isinstance(a, np.ndarray) for a in arrays) or run.times.ndim != 1:
-        raise NotYet("your \"incident\" is not a Run that simulate(...) returned.")
+        raise NotYet(not_a_run)
     steps = len(run.times)
     if steps > MAX_RUN_STEPS or run.cell_up.size > MAX_RUN_STEPS * (MAX_CELLS + 1):
-        raise NotYet(f"your incident run is {steps:,} steps long; an incident needs minutes, "
-                     f"this check reads at most {MAX_RUN_STEPS:,} steps.")
+        raise NotYet(f"your \"{label}\" is {steps:,} steps long; this check reads at most "
+                     f"{MAX_RUN_STEPS:,} steps.")
     if (steps == 0 or run.new.shape != (steps,) or run.good.shape != (steps,)
             or run.cell_up.ndim != 2 or run.cell_up.shape[0] != steps
             or not isinstance(run.step, (int, float)) or not run.step > 0
             or not np.all(np.isfinite(run.new)) or not np.all(np.isfinite(run.good))):
-        raise NotYet("your \"incident\" is not a Run that simulate(...) returned.")
+        raise NotYet(not_a_run)
+    work = (run.work_added, run.work_done, run.work_late, run.backlog, run.backlog_age)
+    if (not isinstance(run.queues, list) or len(run.queues) > 2 * MAX_CELLS
+            or not all(isinstance(a, np.ndarray) and a.ndim == 2 and a.size <= steps * len(run.queues)
+                       for a in work)):
+        raise NotYet(not_a_run)
     return run
 
 
@@ -618,7 +690,8 @@ def exercises() -> list[Build]:
                "simulate the evening with ring(transcode_capacity=c) for a few c under the "
                "budget and read run.work_late.sum(): narrow c down until it has no clip late "
                "while 10 clips/s less has some."),
-              "a Ring built with ring(transcode_capacity=...)"),
+              "a dict {\"ring\": ring(transcode_capacity=...), \"run\": ..., "
+              "\"run 10 clips/s slower\": ...}"),
         Build("request path at six nines", _grade_path,
               ("the request fails when all routers are down, or when its own cell and the "
                "fallback cell are down together; each part must stay well under one in a "
@@ -630,7 +703,7 @@ def exercises() -> list[Build]:
               ("at about one failure in ten million, crude Monte Carlo sees nothing within "
                "the budget; importance sampling sees failures on purpose, and its relative "
                "error shrinks as 1/√samples.",
-               "call est = rare_unavailability(path, samples=n, seed=s) for a few n up to "
+               "call est = rare_unavailability(system, samples=n, seed=s) for a few n up to "
                "the budget and read est.relative_error and est.confidence_interval."),
               "the estimate rare_unavailability(...) returns"),
         Build("a clean month at 130,000 req/s", _grade_month,

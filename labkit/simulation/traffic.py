@@ -170,8 +170,11 @@ def ramp(start: float, end: float, duration: float) -> Traffic:
 
 
 def rolling_peak(multiple: float, first_peak: float, offset: float, width: float) -> Traffic:
-    """A peak of ``multiple`` x that reaches region 0 at ``first_peak`` seconds, region r at
-    ``first_peak + r * offset``: an evening rolling east to west across time zones.
+    """A peak of ``multiple`` x that reaches the first region (the furthest east: region 1 in
+    the lessons) at ``first_peak`` seconds and each next region ``offset`` seconds after the
+    one east of it, so the k-th region at ``first_peak + (k - 1) * offset``: an evening rolling
+    east to west across time zones. ``width`` (seconds) is how spread out each region's peak is
+    (the standard deviation of its bell-shaped curve).
 
     Ring's Halloween traffic rises to more than six times typical usage (Amazon,
     2022; ``lessons/sources.md``); the shape of the curve here is our assumption.
