@@ -8,11 +8,11 @@ and in small memory. The targets the notebook's questions state are the graders'
 from __future__ import annotations
 
 import runpy
-import time
-import tracemalloc
 
 import nbformat
 import pytest
+
+from graders import measured, nested
 
 import labkit
 from labkit import catalog
@@ -343,13 +343,6 @@ def test_a_build_hung_on_the_load_balancer_is_diagnosed():
 # ------------------------------------------------------------------------- hostile artefacts
 
 
-def _nested(depth):
-    value = []
-    for _ in range(depth):
-        value = [value]
-    return value
-
-
 def _huge_architecture():
     arch = labkit.Architecture("huge")
     for i in range(10_000):
@@ -365,7 +358,7 @@ HOSTILE = {
     "a string": lambda: "catalog.replicated_monolith(3)",
     "a dict": lambda: {"replicas": 3, "app": 0.97},
     "range(10**12)": lambda: range(10**12),
-    "a deep list": lambda: _nested(100_000),
+    "a deep list": lambda: nested(100_000),
     "a huge architecture": _huge_architecture,
     "Ring": lambda: catalog.ring(),
     "64 replicas": lambda: catalog.replicated_monolith(64, app=0.97),
@@ -378,14 +371,8 @@ HOSTILE = {
 @pytest.mark.parametrize("hostile", sorted(HOSTILE))
 def test_hostile_artefacts_fail_promptly(name, hostile):
     artefact = HOSTILE[hostile]()
-    tracemalloc.start()
-    start = time.perf_counter()
-    try:
-        passed, message = grade(name, artefact)
-    finally:
-        seconds = time.perf_counter() - start
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
+    run = measured(lambda: grade(name, artefact))
+    (passed, message), seconds, peak = run.result, run.seconds, run.peak_bytes
     assert not passed and "Hint:" in message
     assert "Traceback" not in message and len(message) < 1_200
     assert seconds < 1.0, f"took {seconds:.2f} s"

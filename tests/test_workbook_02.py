@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import runpy
 import time
-import tracemalloc
 
 import nbformat
 import pytest
+
+from graders import measured, nested
 
 import labkit
 from labkit import catalog
@@ -324,13 +325,6 @@ def test_the_largest_simulated_policy_is_graded_within_a_second():
 # ------------------------------------------------------------------------- hostile artefacts
 
 
-def _nested(depth):
-    value = []
-    for _ in range(depth):
-        value = [value]
-    return value
-
-
 def _huge_architecture():
     arch = labkit.Architecture("huge")
     for i in range(10_000):
@@ -348,8 +342,8 @@ HOSTILE = {
     "a huge dict": lambda: {i: i for i in range(100_000)},
     "range(10**12)": lambda: range(10**12),
     "retrying range(10**12)": lambda: policy(3, range(10**12)),
-    "retrying a deep list": lambda: policy(3, _nested(100_000)),
-    "a deep list": lambda: _nested(100_000),
+    "retrying a deep list": lambda: policy(3, nested(100_000)),
+    "a deep list": lambda: nested(100_000),
     "a huge architecture": _huge_architecture,
     "Ring": lambda: catalog.ring(),
     "an empty architecture": lambda: labkit.Architecture("empty"),
@@ -361,14 +355,8 @@ HOSTILE = {
 @pytest.mark.parametrize("hostile", sorted(HOSTILE))
 def test_hostile_artefacts_fail_promptly(name, hostile):
     artefact = HOSTILE[hostile]()
-    tracemalloc.start()
-    start = time.perf_counter()
-    try:
-        passed, message = grade(name, artefact)
-    finally:
-        seconds = time.perf_counter() - start
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
+    run = measured(lambda: grade(name, artefact))
+    (passed, message), seconds, peak = run.result, run.seconds, run.peak_bytes
     assert not passed and "Hint:" in message
     assert "Traceback" not in message and len(message) < 1_200
     assert seconds < 1.0, f"took {seconds:.2f} s"

@@ -11,11 +11,12 @@ import itertools
 import re
 import runpy
 import time
-import tracemalloc
 
 import nbformat
 import numpy as np
 import pytest
+
+from graders import measured, nested
 
 import labkit
 from labkit import catalog, sharding
@@ -294,13 +295,6 @@ def test_wrong_page_cells_are_diagnosed(build, diagnosis):
 # ------------------------------------------------------------------------- hostile artefacts
 
 
-def _nested(depth):
-    value = []
-    for _ in range(depth):
-        value = [value]
-    return value
-
-
 def _huge_architecture():
     arch = labkit.Architecture("huge")
     for i in range(chapter.MAX_GRADED_COMPONENTS + 1):
@@ -316,8 +310,8 @@ HOSTILE = {
     "a string": lambda: "catalog.cells(10)",
     "a dict": lambda: {"n_cells": 10, "tier_capacity": 3_400},
     "range(10**12)": lambda: range(10**12),
-    "a deep list": lambda: _nested(100_000),
-    "48,000 deep lists": lambda: [_nested(50)] * 48_000,
+    "a deep list": lambda: nested(100_000),
+    "48,000 deep lists": lambda: [nested(50)] * 48_000,
     "48,000 huge ints": lambda: [10**400] * 48_000,
     "48,000 NaNs": lambda: [float("nan")] * 48_000,
     "a 2-D array": lambda: np.zeros((48_000, 2), dtype=int),
@@ -332,14 +326,8 @@ HOSTILE = {
 @pytest.mark.parametrize("hostile", sorted(HOSTILE))
 def test_hostile_artefacts_fail_promptly(name, hostile):
     artefact = HOSTILE[hostile]()
-    tracemalloc.start()
-    start = time.perf_counter()
-    try:
-        passed, message = grade(name, artefact)
-    finally:
-        seconds = time.perf_counter() - start
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
+    run = measured(lambda: grade(name, artefact))
+    (passed, message), seconds, peak = run.result, run.seconds, run.peak_bytes
     assert not passed and "Hint:" in message
     assert "Traceback" not in message and len(message) < 1_000
     assert seconds < 1.0, f"took {seconds:.2f} s"

@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 import re
 import runpy
-import time
-import tracemalloc
 
 import nbformat
 import pytest
+
+from graders import measured, nested
 
 from conftest import REPO
 from labkit.breaker import (BreakerConfig, CircuitBreaker, hystrix, open_spells, polly, pybreaker,
@@ -358,14 +358,7 @@ def test_a_bare_number_fails_every_build(name, value):
     assert "hand in" in diagnosis(name, value)
 
 
-def _nested(depth):
-    value = []
-    for _ in range(depth):
-        value = [value]
-    return value
-
-
-HOSTILE = [None, math.nan, 10**400, -1, "cells(5)", {"a": 1}, range(10**12), _nested(100_000),
+HOSTILE = [None, math.nan, 10**400, -1, "cells(5)", {"a": 1}, range(10**12), nested(100_000),
            [cells(4)], b"bytes", object(), math.inf, True, Ellipsis,
            {str(i): i for i in range(100_000)}]
 HOSTILE_IDS = ["None", "nan", "10**400", "-1", "string", "dict", "range", "nested", "list",
@@ -376,12 +369,8 @@ HOSTILE_IDS = ["None", "nan", "10**400", "-1", "string", "dict", "range", "neste
 @pytest.mark.parametrize("name", sorted(builds()))
 def test_hostile_values_are_refused_promptly(name, value, capsys):
     wb = workbook(CHAPTER)
-    tracemalloc.start()
-    started = time.perf_counter()
-    result = wb.check(name, value)
-    elapsed = time.perf_counter() - started
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    run = measured(lambda: wb.check(name, value))
+    result, elapsed, peak = run.result, run.seconds, run.peak_bytes
     assert not result.passed
     assert elapsed < 1.0, f"{name}: {elapsed:.2f} s"
     assert peak < 50e6, f"{name}: {peak / 1e6:.0f} MB"
@@ -414,13 +403,9 @@ def test_hostile_artefacts_built_with_labkit_are_refused_promptly(name, value, c
     # These are valid labkit objects, so the grader may simulate them (a few hundred steps):
     # timed without tracemalloc, whose bookkeeping slows numpy down several times, with a
     # bound that leaves room for a shared machine; memory measured in a second run.
-    started = time.perf_counter()
-    result = workbook(CHAPTER).check(name, value)
-    elapsed = time.perf_counter() - started
-    tracemalloc.start()
-    workbook(CHAPTER).check(name, value)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    timed = measured(lambda: workbook(CHAPTER).check(name, value), memory=False)
+    result, elapsed = timed.result, timed.seconds
+    peak = measured(lambda: workbook(CHAPTER).check(name, value)).peak_bytes
     out = capsys.readouterr().out
     assert not result.passed, out
     assert elapsed < 3.0, f"{name}: {elapsed:.2f} s"

@@ -11,11 +11,11 @@ import copy
 import math
 import re
 import runpy
-import time
-import tracemalloc
 
 import nbformat
 import pytest
+
+from graders import measured, nested, nested_dict
 import yaml
 
 from conftest import REPO
@@ -345,23 +345,9 @@ def test_a_bare_number_fails_every_build(name, value):
     assert "hand in" in diagnosis(name, value)
 
 
-def _nested(depth):
-    value = []
-    for _ in range(depth):
-        value = [value]
-    return value
-
-
-def _nested_dict(depth):
-    value: dict = {}
-    for _ in range(depth):
-        value = {"a": value}
-    return value
-
-
 HOSTILE = [None, math.nan, 10**400, -1, "photo_site()", {"a": 1}, range(10**12),
-           _nested(100_000), [chapter.photo_site()], b"bytes", object(), math.inf, True,
-           Ellipsis, {str(i): i for i in range(100_000)}, "x" * 10_000_000, _nested_dict(50_000),
+           nested(100_000), [chapter.photo_site()], b"bytes", object(), math.inf, True,
+           Ellipsis, {str(i): i for i in range(100_000)}, "x" * 10_000_000, nested_dict(50_000),
            "[" * 100_000]
 HOSTILE_IDS = ["None", "nan", "10**400", "-1", "string", "dict", "range", "nested", "list",
                "bytes", "object", "inf", "True", "Ellipsis", "huge dict", "huge string",
@@ -372,12 +358,8 @@ HOSTILE_IDS = ["None", "nan", "10**400", "-1", "string", "dict", "range", "neste
 @pytest.mark.parametrize("name", sorted(builds()))
 def test_hostile_values_are_refused_promptly(name, value, capsys):
     wb = workbook(CHAPTER)
-    tracemalloc.start()
-    started = time.perf_counter()
-    result = wb.check(name, value)
-    elapsed = time.perf_counter() - started
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    run = measured(lambda: wb.check(name, value))
+    result, elapsed, peak = run.result, run.seconds, run.peak_bytes
     out = capsys.readouterr().out
     assert not result.passed
     assert elapsed < 1.0, f"{name}: {elapsed:.2f} s"
@@ -413,13 +395,9 @@ HOSTILE_BUILT = {   # (artefact, whether it must fail); the rest must only be pr
 def test_hostile_artefacts_built_with_labkit_are_refused_promptly(name, value, must_fail, capsys):
     # Valid-looking artefacts the grader may run (at most 900 simulated seconds): timed
     # without tracemalloc, which slows numpy down; memory measured in a second run.
-    started = time.perf_counter()
-    result = workbook(CHAPTER).check(name, value)
-    elapsed = time.perf_counter() - started
-    tracemalloc.start()
-    workbook(CHAPTER).check(name, value)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
+    timed = measured(lambda: workbook(CHAPTER).check(name, value), memory=False)
+    result, elapsed = timed.result, timed.seconds
+    peak = measured(lambda: workbook(CHAPTER).check(name, value)).peak_bytes
     out = capsys.readouterr().out
     assert "Traceback" not in out
     assert elapsed < 3.0, f"{name}: {elapsed:.2f} s"
