@@ -91,6 +91,19 @@ class StackRun:
         new = float(self.new[w].sum())
         return float(self.calls[w, m].sum()) / new if new > 0 else math.nan
 
+    def peak_calls_per_s(self, layer: str | None = None) -> float:
+        """The most calls a second that reached ``layer`` (default: the bottom) in any step,
+        first attempts and retries together.
+
+        >>> from labkit.simulation import constant, crash
+        >>> run = simulate_stack(constant(100), layers=2, duration=20, step=0.1,
+        ...                      faults=[crash("layer2", at=5, duration=10)])
+        >>> round(run.peak_calls_per_s()), round(run.peak_calls_per_s("layer1"))
+        (900, 300)
+        """
+        m = len(self.layers) - 1 if layer is None else self._layer(layer)
+        return float(self.calls[:, m].max()) / self.step
+
     def success_ratio(self, start: float = 0.0, end: float | None = None) -> float:
         """Share of the requests finished in the window that succeeded."""
         w = self._window(start, end)

@@ -3,7 +3,7 @@ follows from them. The model behind the simulation panel (``labkit.views.simulat
 
 Also HotOS 2021's metastable-failure experiment, as lesson 03 and workbook 03 run it:
 :func:`blip_run` (a database, clients that retry, a network blip), :func:`goodput_after_blip`,
-and :func:`metastable_boundary`, which finds the load at which the system stops recovering.
+:func:`offered_after_blip` and :func:`metastable_boundary`, which finds the load at which the system stops recovering.
 
 >>> from labkit.catalog import cells
 >>> from labkit.simulation import constant
@@ -189,6 +189,26 @@ def goodput_after_blip(run) -> float:
         raise fail("run", run, "expected the result of blip_run(...) or simulate(...)")
     end = float(run.times[-1] + run.step)
     return run.mean_goodput(max(0.0, end - RECOVERY_WINDOW))
+
+
+def offered_after_blip(run) -> float:
+    """Requests offered per second (new ones plus retries) over a :func:`blip_run`'s last
+    10 s, the window of :func:`goodput_after_blip`: near the load if the system recovered,
+    near twice the load (with one retry) if the retries sustain the failure.
+
+    >>> from labkit.model import Architecture
+    >>> db = Architecture("database").add_component("db", capacity=300, latency_ms=50)
+    >>> round(offered_after_blip(blip_run(db, 140, arrivals="fluid")))
+    140
+    >>> round(offered_after_blip(blip_run(db, 280, arrivals="fluid")))
+    560
+    """
+    from .engine import Run
+    if not isinstance(run, Run):
+        raise fail("run", run, "expected the result of blip_run(...) or simulate(...)")
+    end = float(run.times[-1] + run.step)
+    steps = run.window(max(0.0, end - RECOVERY_WINDOW))
+    return float(run.offered[steps].sum()) / (float(steps.sum()) * run.step)
 
 
 def recovered(run, load: float, share: float = 0.9) -> bool:
