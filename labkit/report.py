@@ -438,7 +438,8 @@ def queue_work(arch: Architecture, load: float) -> dict[str, float]:
     return {c: needed[c][1] for c in needed if c in consumers}
 
 
-def _capacity_rows(arch: Architecture, structure, load: float | None) -> list[dict]:
+def _capacity_rows(arch: Architecture, structure, load: float | None,
+                   time_unit: str = "h") -> list[dict]:
     if load is None:
         return []
     rows = []
@@ -474,8 +475,33 @@ def _capacity_rows(arch: Architecture, structure, load: float | None) -> list[di
         if (name in in_cell or name in members_of_groups or component.kind == "domain"
                 or not math.isfinite(component.capacity) or requests + items == 0):
             continue
-        rows.append(_single_row(name, [name], float(component.capacity), requests, items))
+        row = _single_row(name, [name], float(component.capacity), requests, items)
+        repair = _repair_seconds(arch, name, time_unit)
+        deadline = _deadline(arch, name)
+        if items and repair is not None and deadline is not None:
+            # Catch-up headroom: after a repair of mttr, the backlog (items x mttr) must drain
+            # within a deadline while new work keeps coming (our rule; see the notes).
+            row = _single_row(name, [name], float(component.capacity), requests,
+                              items * (1 + min(repair, deadline) / deadline))
+            row.update(work_per_s=items, catch_up_after_s=repair, deadline_s=deadline)
+        rows.append(row)
     return rows
+
+
+SECONDS_PER = {"s": 1.0, "min": 60.0, "h": 3600.0, "days": 86400.0}
+
+
+def _repair_seconds(arch: Architecture, name: str, time_unit: str) -> float | None:
+    mttr = arch.component(name).mttr
+    return None if mttr is None else float(mttr) * SECONDS_PER[time_unit]
+
+
+def _deadline(arch: Architecture, consumer: str) -> float | None:
+    """The shortest deadline of the queues ``consumer`` drains (directly or in a pool)."""
+    pools = {consumer} | {g for g, data in arch.graph.pred[consumer].items()
+                          if data["kind"] == "member"}
+    deadlines = [d for _, c, d, _ in arch.queues() if c in pools]
+    return min(deadlines) if deadlines else None
 
 
 def _cell_consumer_rows(arch, structure, needed) -> list[dict]:
@@ -504,7 +530,8 @@ def _single_row(name: str, units: list[str], capacity: float, requests: float,
     load = requests + items
     return {"pool": name, "kind": "queue consumer" if items and not requests else "component",
             "units": units, "count": len(units), "unit_capacity": capacity, "load": load,
-            "requests_per_s": requests, "work_per_s": items,
+            "requests_per_s": requests, "work_per_s": items, "catch_up_after_s": None,
+            "deadline_s": None,
             "capacity_after_losing_one": 0.0, "needed_per_unit": load, "units_needed": None,
             "ok": capacity >= load, "shed_at_peak": max(0.0, 1 - capacity / load) if load else 0.0}
 
@@ -906,6 +933,32 @@ class _Candidates:
                          "what needs it (graceful degradation)",
                          {"caller": caller, "callee": callee})
 
+    def consumers_recovery(self) -> None:
+        """A consumer whose repair takes longer than its queue's deadline makes work late in
+        every outage, however fast it is: recover it within the deadline."""
+        arch = self.arch
+        for name in sorted({c for _, c, _, _ in arch.queues()}):
+            if arch.component(name).kind == "group":
+                continue
+            repair, deadline = _repair_seconds(arch, name, self.unit), _deadline(arch, name)
+            if repair is None or deadline is None or repair <= deadline:
+                continue
+            within = deadline / SECONDS_PER[self.unit]
+
+            def effect(changed, name=name, repair=repair, deadline=deadline):
+                after = _repair_seconds(changed, name, self.unit)
+                return (1.0, f"work late after every repair: yes -> no (repair {format_duration(repair)}"
+                        f" -> {format_duration(after)}, deadline {format_duration(deadline)})",
+                        {"repair_s": repair}, {"repair_s": after})
+
+            self.measure("recover faster", name,
+                         f"recover {name} within its queue's deadline ({_g(repair / SECONDS_PER[self.unit])} "
+                         f"{self.unit} -> {within:g} {self.unit})",
+                         f"{name} takes {format_duration(repair)} to repair, longer than the "
+                         f"{format_duration(deadline)} its work may wait: every outage makes work "
+                         "late, however fast it is (automate its restart)",
+                         {"component": name, "mttr": within}, effect)
+
     def recovery(self) -> None:
         if self.rto is None:
             return
@@ -1029,11 +1082,17 @@ class _Candidates:
             if row["kind"] == "queue consumer":
                 capacity = load
                 names = row["units"]
+                catch_up = row.get("catch_up_after_s")
                 title = (f"raise the capacity of {row['pool']} to the work its queues bring at "
-                         f"the peak ({_g(load)} items/s)")
+                         f"the peak" + (", with room to catch up after a repair" if catch_up else "")
+                         + f" ({_g(load)} items/s)")
                 why = (f"{row['pool']} does at most {row['unit_capacity']:g} items/s while its "
                        f"queues bring {_g(row['work_per_s'])} items/s at a peak of "
-                       f"{self.load:g} req/s: its backlog grows until work misses its deadline")
+                       f"{self.load:g} req/s" + (
+                           f", and after a repair of {format_duration(catch_up)} its backlog must "
+                           f"drain within the {format_duration(row['deadline_s'])} deadline"
+                           if catch_up else "") + ": otherwise its backlog grows until work "
+                       "misses its deadline")
             elif row["kind"] == "component":
                 capacity = load
                 names = row["units"]
@@ -1057,18 +1116,21 @@ class _Candidates:
                 plural = {"cells": "cells", "replica group": "replicas"}[row["kind"]]
                 alternative = (f", or run {row['units_needed']} {plural} of today's size"
                                if row["units_needed"] else "")
-                title = (f"add N+1 headroom to the {row['pool']}: {capacity:g} req/s each "
-                         f"(static stability: {static_stability_capacity(row['count']):g} x the "
-                         f"load of each of {row['count']}){alternative}")
-                why = (f"losing one of {row['count']} leaves {row['capacity_after_losing_one']:g}"
-                       f" req/s for a peak of {load:g}: the survivors would have to scale "
-                       "exactly when things go wrong")
+                unit = "items/s" if row["work_per_s"] and not row["requests_per_s"] else "req/s"
+                share = static_stability_capacity(row["count"])
+                title = (f"add N+1 headroom to the {row['pool']}: {_g(capacity)} {unit} each "
+                         f"(static stability: each of the {row['count']} carries "
+                         f"{share:.3g} x its everyday share, so the others can lose it)"
+                         f"{alternative}")
+                why = (f"losing one of {row['count']} leaves {_g(row['capacity_after_losing_one'])}"
+                       f" {unit} for the {_g(load)} {unit} of the peak: the survivors would have "
+                       "to scale exactly when things go wrong")
             else:
                 continue
             row_before = row
 
             def effect(changed, row_before=row_before):
-                rows = _capacity_rows(changed, _cells(changed), self.load)
+                rows = _capacity_rows(changed, _cells(changed), self.load, self.unit)
                 match = next((r for r in rows if r["pool"] == row_before["pool"]), None)
                 if match is None:
                     return None
@@ -1077,7 +1139,7 @@ class _Candidates:
                 short_before = max(0.0, row_before["load"] - row_before[key])
                 short_after = max(0.0, match["load"] - match[key])
                 score = 1 - short_after / short_before if short_before else 0.0
-                unit, need = (("items/s", f"the {_g(row_before['load'])} items/s its queues bring")
+                unit, need = (("items/s", f"the {_needed_text(row_before)} it needs")
                               if row_before["kind"] == "queue consumer"
                               else ("req/s", f"a peak of {row_before['load']:g}"))
                 return (score, ("capacity" if single else "capacity after losing one")
@@ -1157,13 +1219,14 @@ def resilience_report(arch: Architecture, targets: Any, *, rto: float | None = N
     spofs = {f: single_points_of_failure(arch, f) for f in arch.feature_names}
     structure = _cells(arch)
     blast = _blast_rows(arch, structure)
-    capacity = _capacity_rows(arch, structure, load)
+    capacity = _capacity_rows(arch, structure, load, time_unit)
     candidates = _Candidates(arch, targets, rto, load, spofs, values, structure, capacity, blast)
     candidates.unit = time_unit
     candidates.headroom()
     candidates.replicas()
     candidates.soft()
     candidates.recovery()
+    candidates.consumers_recovery()
     candidates.cells()
     candidates.breakers_on_soft()
     order = {a: i for i, a in enumerate(ACTIONS)}
@@ -1177,6 +1240,12 @@ def resilience_report(arch: Architecture, targets: Any, *, rto: float | None = N
     if load is not None:
         notes.append("Capacity: cells are taken to share the load equally; N+1 headroom is "
                      "static stability, Z/(Z-1) of peak for Z cells.")
+        if arch.queues():
+            notes.append("A consumer behind a queue must keep up with the work its queues bring "
+                         "at the peak; one with an mttr must also catch up, draining a repair's "
+                         "backlog within its queue's deadline: capacity >= work x (1 + mttr / "
+                         "deadline) (our rule), and a repair longer than the deadline makes "
+                         "work late however fast it is.")
     if rto is not None:
         notes.append("Recovery time: the longest mttr among a feature's single points of "
                      f"failure, in {time_unit} (the unit of the components' mttr).")
@@ -1229,8 +1298,10 @@ _CAPACITY_CHECK = {"component": "carries the peak", "queue consumer": "keeps up 
 
 
 def _needed_text(row: dict) -> str:
-    """'600 req/s', '30 items/s', or '600 req/s + 30 items/s'."""
+    """'600 req/s', '30 items/s', '600 req/s + 30 items/s', or '37.5 items/s (30 + catch-up)'."""
     requests, items = row["requests_per_s"], row["work_per_s"]
+    if row.get("catch_up_after_s"):
+        return f"{_g(row['load'])} items/s ({_g(items)} + catch-up)"
     parts = ([f"{_g(requests)} req/s"] if requests or not items else []) + \
         ([f"{_g(items)} items/s"] if items else [])
     return " + ".join(parts)
@@ -1247,7 +1318,9 @@ def capacity_rows(report: ResilienceReport) -> list[dict]:
                      "needed at the peak": _needed_text(r),
                      "left after losing one": "-" if single
                      else f"{_g(r['capacity_after_losing_one'])} {unit_each}",
-                     "check": _CAPACITY_CHECK[r["kind"]], "ok": "yes" if r["ok"] else "NO"})
+                     "check": ("keeps up, and catches up after a repair" if r.get("catch_up_after_s")
+                               else _CAPACITY_CHECK[r["kind"]]),
+                     "ok": "yes" if r["ok"] else "NO"})
     return rows
 
 

@@ -883,3 +883,50 @@ def test_a_producer_called_softly_queues_work_only_while_it_works():
     per_second = run.work_added.sum(axis=1) / run.step
     assert per_second[10] == pytest.approx(20.0) and per_second[30] == 0.0
     assert run.success_ratio == pytest.approx(1.0)          # soft: requests never fail
+
+
+# ---------------- a worker's repair against its queue's deadline (a learner's invoicing file)
+INVOICING = Path(__file__).parent / "data" / "invoicing.yaml"
+
+
+def invoicing(mttr=0.5, capacity=8):
+    data = dump_architecture(load_architecture(INVOICING))
+    for entry in data["components"]:
+        if entry["name"] == "pdf-worker":
+            entry.update(mttr=mttr, capacity=capacity)
+    return load_architecture(data)
+
+
+def test_a_worker_repaired_slower_than_its_deadline_is_told_to_recover_faster():
+    # mttr 0.5 h = 1,800 s against a 900 s deadline: work goes late in every outage.
+    report = resilience_report(invoicing(0.5, 20), 0.999, load=500)
+    rec = find(report, "recover faster", "pdf-worker")
+    assert "(0.5 h -> 0.25 h)" in rec.title and rec.params == {"component": "pdf-worker", "mttr": 0.25}
+    assert apply(invoicing(0.5, 20), rec).component("pdf-worker").mttr == 0.25
+    again = resilience_report(apply(invoicing(0.5, 20), rec), 0.999, load=500)
+    assert not [r for r in again.recommendations if r.action == "recover faster" and r.target == "pdf-worker"]
+    # The same outage in the simulation: a 1,800 s repair makes work late, a 900 s one does not.
+    from labkit import simulation
+    for repair, late in ((1_800, True), (800, False)):
+        run = simulation.simulate(invoicing(0.5, 20), simulation.constant(500), duration=3_000,
+                                  seed=1, arrivals="fluid",
+                                  faults=[simulation.crash("pdf-worker", at=10, duration=repair)])
+        assert (run.work_late.sum() > 0) == late
+
+
+@pytest.mark.parametrize("capacity, drains", [(14, True), (11, False)])
+def test_a_worker_needs_room_to_catch_up_after_a_repair(capacity, drains):
+    # 0.02 x 500 = 10 items/s; a 360 s repair leaves 3,600 items, which must drain within
+    # the 900 s deadline: 10 x (1 + 360/900) = 14 items/s. By hand, then by simulation.
+    report = resilience_report(invoicing(0.1, capacity), 0.999, load=500)
+    row = next(r for r in report.capacity if r["pool"] == "pdf-worker")
+    assert row["load"] == pytest.approx(14.0) and row["work_per_s"] == pytest.approx(10.0)
+    assert row["ok"] == drains
+    shown = next(r for r in capacity_rows(report) if r["pool"] == "pdf-worker")
+    assert shown["needed at the peak"] == "14 items/s (10 + catch-up)"
+    from labkit import simulation
+    run = simulation.simulate(invoicing(0.1, capacity), simulation.constant(500), duration=1_400,
+                              seed=1, arrivals="fluid",
+                              faults=[simulation.crash("pdf-worker", at=10, duration=360)])
+    end_of_drain = int((10 + 360 + 900) / run.step)
+    assert (run.backlog.sum(axis=1)[end_of_drain] < 1e-6) == drains
