@@ -551,6 +551,70 @@ def test_zone_outage_confirms_a_zone_replica():
     assert replicated.status == "completed" and replicated.held_after
 
 
+def _photo_site(thumbnailer=None):
+    """labkit's photo_site.yaml; ``thumbnailer``: its worker's items per second instead of 45."""
+    from labkit.archfile import example_path as file_of, load_architecture
+    text = file_of("photo_site.yaml").read_text()
+    if thumbnailer is not None:
+        assert text.count("capacity: 45") == 1
+        text = text.replace("capacity: 45", f"capacity: {thumbnailer}")
+    return load_architecture(text)
+
+
+def _worker_day(restart=None):
+    exp = load_experiment(example_path("consumer_crash"))
+    if restart is not None:
+        exp["method"][0]["pauses"]["after"] = restart
+    return exp
+
+
+def test_consumer_crash_asks_whether_the_worker_recovers_not_only_whether_it_absorbs():
+    # Second learner read, items 8-9: the shipped experiment checked its hypothesis before
+    # the rollback (absorbing only) and its stop condition watched the success ratio, which
+    # a worker's crash never moves. The method now restarts the worker and gives it time to
+    # catch up before the check; the stop condition watches the oldest item's wait.
+    exp = _worker_day()
+    funcs = [step["provider"]["func"] for step in exp["method"]]
+    assert funcs == ["crash", "oldest_work_age", "restore"]
+    assert exp["method"][-1]["pauses"]["after"] >= 60             # time to catch up
+    stop = exp["controls"][0]["provider"]["arguments"]["probes"][0]
+    assert stop["provider"]["func"] == "oldest_work_age"
+    deadline = 600                                                 # photo_site.yaml's queues
+    assert 0 < stop["tolerance"]["range"][1] < deadline
+    result = run_experiment(exp, System(_photo_site(), 600, seed=7, arrivals="fluid"))
+    assert result.status == "completed" and not result.deviated and result.held_after
+    came_back = next(a["value"] for a in result.activities if a["func"] == "oldest_work_age")
+    assert came_back == pytest.approx(119, abs=1)                # waited through the crash ...
+    assert result.after[1].value == 0                              # ... and caught up after it
+    assert [(f["target"], f["from"], f["until"]) for f in result.faults] == [("thumbnailer", 60, 180)]
+    assert (result.start, result.end) == (60, 480)
+
+
+@pytest.mark.parametrize("capacity, after", [(31, 109), (25, 179)])
+def test_consumer_crash_finds_a_worker_without_room_to_catch_up(capacity, after):
+    # Item 7: the simulation starts with an empty queue and checks the hypothesis first at
+    # 60 s, so a worker with too little spare capacity (or none) passes the check before;
+    # the check after its restart catches it. 31 items/s for 30 drains two minutes' work
+    # in an hour.
+    result = run_experiment(_worker_day(), System(_photo_site(capacity), 600, seed=7, arrivals="fluid"))
+    assert result.held_before and result.deviated
+    assert result.after[0].value == 1.0                            # customers never noticed
+    assert result.after[1].value == pytest.approx(after, abs=1)
+    # Starting the clock later lets a backlog show before the fault is injected.
+    later = run_experiment(_worker_day(), System(_photo_site(25), 600, seed=7, arrivals="fluid", start=600))
+    assert later.held_before is False and not later.activities
+    on_time = run_experiment(_worker_day(), System(_photo_site(), 600, seed=7, arrivals="fluid", start=600))
+    assert on_time.held_after
+
+
+def test_consumer_crash_halts_a_restart_as_long_as_the_deadline_before_work_is_late():
+    result = run_experiment(_worker_day(600), System(_photo_site(), 600, seed=7, arrivals="fluid"))
+    assert result.status == "interrupted" and result.halted is not None
+    assert result.halted.at == 550 and result.halted.value > 480
+    assert float(result.timeline.work_late.sum()) == 0.0           # stopped before the deadline
+    assert [f["until"] for f in result.faults] == [550]            # the rollback restarted it
+
+
 def test_lesson_07_recipe_for_your_own_file_runs(tmp_path, monkeypatch):
     # The "your turn" recipe is markdown, so no notebook run executes it: run it here, on a
     # fresh copy of the example, as a learner would before editing the copy.

@@ -72,6 +72,7 @@ def test_the_notebook_states_the_numbers_the_graders_use():
                     .replace("**", "").split())
     for phrase in (f"{chapter.TRAFFIC:,} requests per second", f"{chapter.SITE_PEAK} requests per second",
                    f"pauses {chapter.PLANNED} s", f"within {chapter.GUARD_WITHIN} s",
+                   f"two minutes ({chapter.PAUSE} s)", "without its thumbnailer",
                    f"within {chapter.HALT_WITHIN} s", "rows say *no FIS action*",
                    f"at least {chapter.LEAST_SERVED:.0%}".replace("%", " %"),
                    f"{chapter.SITE_TARGET:.2%}".replace("%", " %"), f"{chapter.DETECTION} s",
@@ -150,10 +151,38 @@ REGION = ("arguments: {target: region1}", 'arguments: {target: "${region}"}')
      "no longer takes region 3 down"),
     (_fixed(TOLERANCE, FUNC, ARGUMENT, REGION).split("rollbacks:")[0],
      "has no rollback"),
+    (_fixed(TOLERANCE, FUNC, ARGUMENT, REGION, ("after: 120", "after: 10")),
+     "keeps region 3 down for 10 s"),
+    (_fixed(TOLERANCE, FUNC, ARGUMENT, REGION, ("pauses: {after: 120}", "pauses: {before: 120}")),
+     "keeps region 3 down for 0 s"),
 ], ids=["as written", "bare tolerance", "misspelt action", "restore's argument",
-        "wrong region restored", "nothing ended", "loosened", "another region", "no rollback"])
+        "wrong region restored", "nothing ended", "loosened", "another region", "no rollback",
+        "shorter pause", "pause before the fault"])
 def test_broken_experiment_diagnoses(artefact, phrase):
     assert phrase.lower() in finding(FIXED, artefact)
+
+
+def test_the_plan_kept_two_minutes_passes_however_it_waits():
+    # Graded by what the run does: region 3 down for 120 s, whether by one pause or two steps.
+    split = _fixed(TOLERANCE, FUNC, ARGUMENT, REGION, (
+        "pauses: {after: 120}",
+        "pauses: {after: 60}\n  - {type: action, name: wait, provider: {type: python, "
+        "module: labkit.chaos.actions, func: wait, arguments: {seconds: 60}}}"))
+    assert "120 s after it went down" in builds()[FIXED].grade(split)
+
+
+def test_the_hints_for_a_loosened_tolerance_speak_only_of_the_plan(capsys):
+    # A learner whose rollback is right was told to compare it with the method: the hints
+    # are about keeping the plan; what to do with a rollback is the rollback's diagnosis.
+    loosened = _fixed(("tolerance: 0.99", "tolerance: [0.9, 1.0]"), FUNC, ARGUMENT, REGION)
+    wb = workbook(CHAPTER)
+    messages = [" ".join(wb.check(FIXED, loosened).message.split()).lower() for _ in range(3)]
+    for message in messages:
+        assert "you loosened the steady state" in message and "rollback ends" not in message
+    assert "at least 99 % served" in messages[-1] and "compare what" not in messages[-1]
+    wrong_rollback = finding(FIXED, _fixed(TOLERANCE, FUNC, ARGUMENT))
+    assert "compare what it restores with what the method broke" in wrong_rollback
+    capsys.readouterr()
 
 
 def test_the_fixed_experiment_passes_as_a_dict_and_as_a_file(tmp_path):

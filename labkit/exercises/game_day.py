@@ -5,8 +5,8 @@ Four of the five exercises are :class:`~labkit.check.Build`\\ s, graded by what 
 does when labkit runs it:
 
 1. **a broken experiment, fixed**: the learner's fixed experiment (YAML text, a dict or a
-   file) is validated and run against Ring; it must still be the plan it was (region 3 down,
-   at least 99 % served), run to the end, and leave nothing broken behind;
+   file) is validated and run against Ring; it must still be the plan it was (region 3 down
+   for two minutes, at least 99 % served), run to the end, and leave nothing broken behind;
 2. **a guardrail**: the learner's stop condition is put on a ten-minute region outage and
    run twice: with the health check (harm the plan expects) it must let the game day run;
    without failover (harm it does not) it must halt it within 30 s;
@@ -263,7 +263,7 @@ def _left_broken(result) -> None:
     what = ("it ended nothing the method started" if not ended
             else "it ended only " + ", ".join(ended))
     raise NotYet(f"after your experiment {', '.join(still)} is still down: your rollback ran, "
-                 f"but {what}.")
+                 f"but {what}. Compare what it restores with what the method broke.")
 
 
 def _verdict(result) -> str:
@@ -298,15 +298,22 @@ def grade_fixed(artefact: Any) -> str:
         tolerance = tolerance.get("range")
     if not isinstance(tolerance, list) or len(tolerance) != 2 or tolerance[0] < LEAST_SERVED:
         raise NotYet(f"you loosened the steady state: the plan asks for at least "
-                     f"{LEAST_SERVED:.0%} served, and your tolerance is {tolerance}.")
+                     f"{LEAST_SERVED * 100:g} % served, and your tolerance is {tolerance}.")
     if not _activities(experiment, "rollbacks"):
         raise NotYet("your experiment has no rollback: the plan brings the region back.")
     result = run_experiment(experiment, ring_system(failover=True))
     if result.status != "completed":
         raise NotYet(f"your experiment did not run to the end: {result.verdict}.")
     _left_broken(result)
+    outage = [f for f in result.faults if f["target"] == REGION]
+    down = max((f["until"] - f["from"] for f in outage), default=0.0)   # none: never down
+    if abs(down - PAUSE) > 0.5:
+        raise NotYet(f"your experiment keeps region 3 down for {down:g} s; the plan keeps it "
+                     f"down for two minutes ({PAUSE} s) before the hypothesis is checked again: "
+                     "fix the plan, do not change it.")
+    back = max(f["until"] for f in outage)
     return (f"it runs: {_verdict(result)}, and the rollback brought region 3 back at "
-            f"{result.faults[0]['until']:g} s.")
+            f"{back:g} s, {down:g} s after it went down.")
 
 
 # -------------------------------------------------------------------- (2) a guardrail
@@ -541,9 +548,9 @@ def exercises() -> list:
         Build("broken experiment, fixed", grade_fixed,
               ("validate_experiment(fixed, ring_system(failover=True)) names the first field "
                "that is wrong, and stops there; once it validates, run it and read "
-               "result.faults and result.rollbacks.",
-               "compare what the rollback ends with what the method broke; keep the plan's "
-               "region and its tolerance."),
+               "result.verdict and result.faults.",
+               "change only what the check names: the rest of the plan (region 3, two "
+               "minutes, at least 99 % served, the region brought back) stays as it was."),
               EXPERIMENT_HANDS_IN),
         Build("guardrail for a region outage", grade_guardrail,
               ("work out what the last minute reads in each run: with the health check region "

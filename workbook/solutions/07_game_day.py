@@ -14,7 +14,8 @@ from labkit.report import apply
 # 100 %), region_down is not a labkit action (region_outage is), and restore takes a
 # `target`, not a `component`. The fourth only shows when it runs: the rollback restores
 # region 1, which nothing broke, so region 3 stays down; restore the region the method took
-# down, from the configuration.
+# down, from the configuration. Everything else is the plan and stays: the pause of 120 s
+# (region 3 down for two minutes before the hypothesis is checked again) and the region.
 fixed = (BROKEN_YAML
          .replace("tolerance: 0.99", "tolerance: [0.99, 1.0]")
          .replace("func: region_down", "func: region_outage")
