@@ -121,7 +121,10 @@ def _sentence(text: str) -> str:
     first = text.split(" ", 1)[0]
     if first.isalpha() and first != "labkit":
         text = text[0].upper() + text[1:]
-    return " " + (text if text.rstrip()[-1:] in ".!?:)" else text.rstrip() + ".")
+    end = text.rstrip()
+    # "(... or None)" is not a sentence's end; "(... 50 %.)" is.
+    done = end[-1:] in ".!?:" or (end.endswith(")") and end[:-1].rstrip()[-1:] in ".!?")
+    return " " + (text if done else end + ".")
 
 
 MAX_FINDING = 600  # characters of a grader's message shown: a diagnosis, not a dump

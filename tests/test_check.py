@@ -179,3 +179,10 @@ def test_the_score_counts_each_exercises_last_check():
     assert wb.score().passed == 1
     wb.check("q", 0.5)          # a right answer overwritten by a wrong one no longer counts
     assert wb.score().passed == 0
+
+
+def test_a_diagnosis_ending_in_brackets_still_ends_its_sentence():
+    wb = _demo(lambda _: (_ for _ in ()).throw(NotYet("expected a BreakerConfig (or None)")))
+    assert "(or None). Count up from one." in flat(wb.check("replicas", 3).message)
+    wb = _demo(lambda _: (_ for _ in ()).throw(NotYet("it opened (at 65 s.)")))
+    assert "(at 65 s.) Count up from one." in flat(wb.check("replicas", 3).message)

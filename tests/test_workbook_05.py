@@ -63,7 +63,7 @@ def test_the_notebook_states_the_numbers_the_graders_use():
     text = "\n".join(c.source for c in nbformat.read(NOTEBOOK, as_version=4).cells
                      if c.cell_type == "markdown")
     text = " ".join(text.split())  # as rendered: a line break is a space
-    for number in (chapter.HEADROOM_PEAK, chapter.HEADROOM_BUDGET, chapter.WAVE_CAPACITY,
+    for number in (chapter.HEADROOM_PEAK, chapter.HEADROOM_BUDGET, chapter.WAVE_BUDGET,
                    chapter.WAVE_PEAK, chapter.FLEET_LOAD, chapter.FALLBACK_BUDGET,
                    chapter.TUNE_LOAD):
         assert f"{number:,}" in text, number
@@ -193,15 +193,42 @@ def test_a_wave_layout_at_exactly_the_peak_is_told_about_margins():
 @pytest.mark.parametrize("artefact, phrase", [
     (cells(8, tier_capacity=200), "no deploy waves"),
     (cells(8, deploy_waves=1, tier_capacity=200), "takes all 8 cells at once"),
-    (cells(8, deploy_waves=3, tier_capacity=200), "takes 3 cells at once; the other 5 serve 1,000"),
-    (cells(8, deploy_waves=2, tier_capacity=200), "headroom for one cell does not cover"),
+    (cells(8, deploy_waves=3, tier_capacity=200),
+     "takes 3 cells at once; the other 5, with 1,000 req/s of capacity between them, serve 1,000"),
+    (cells(8, deploy_waves=2, tier_capacity=200), "takes 4 cells at once; the other 4"),
+    # Enough capacity for the waves chosen, but over the budget: fewer waves cost more.
+    (cells(8, deploy_waves=3, tier_capacity=240), "1,920 req/s of capacity in all, over the "
+                                                   "budget of 1,700"),
+    (cells(8, deploy_waves=2, tier_capacity=300), "over the budget of 1,700"),
+    # Waves small enough, cells too small for the peak: two numbers typed blindly.
+    (cells(8, deploy_waves=4, tier_capacity=150), "the other 6, with 900 req/s of capacity"),
+    (cells(8, deploy_waves=5, tier_capacity=190), "serve 1,140 of the 1,200 req/s"),
     (cells(8, deploy_waves=8, tier_capacity=200), "must finish in at most 5"),
-    (cells(8, deploy_waves=4, tier_capacity=300), "each serve 200 req/s"),
+    (cells(8, deploy_waves=4), "no capacity limit"),
     (cells(6, deploy_waves=3, tier_capacity=200), "has 8 cells; yours has 6"),
-], ids=["no waves", "one wave", "three waves", "two waves", "too many waves",
-        "more capacity", "other fleet"])
+], ids=["no waves", "one wave", "three waves", "two waves", "three waves over budget",
+        "two waves over budget", "cells too small", "five waves too small", "too many waves",
+        "unlimited", "other fleet"])
 def test_wave_diagnoses(artefact, phrase):
     assert phrase in diagnosis("deploy waves", artefact)
+
+
+@pytest.mark.parametrize("fleet", [cells(8, deploy_waves=4, tier_capacity=212.5),
+                                   cells(8, deploy_waves=5, tier_capacity=205),
+                                   cells(8, deploy_waves=4, tier_capacity=200)],
+                         ids=["4 x 212.5", "5 waves x 205", "4 x 200"])
+def test_wave_layouts_within_the_budget_pass(fleet):
+    # Any choice of waves and capacity that does it passes, not one stored answer.
+    text = builds()["deploy waves"].grade(fleet)
+    assert "of the 1,700 req/s budget" in text and "serve the whole 1,200 req/s" in text
+
+
+def test_the_wave_check_is_not_passed_by_the_number_of_waves_alone():
+    # The question gives no capacity: the learner must work out what each cell needs for the
+    # waves chosen. The right number of waves with the old fixed capacity of 300 fails.
+    assert "over the budget" in diagnosis("deploy waves", cells(8, deploy_waves=4,
+                                                                tier_capacity=300))
+    assert "tier_capacity=200" not in " ".join(c for c in _markdown() if c.startswith("## 2."))
 
 
 @pytest.mark.parametrize("artefact, phrase", [
@@ -244,9 +271,17 @@ def test_other_right_outcomes_pass(outcomes):
     (hystrix(), "meanwhile 1,250 of its customers' requests failed"),
     (BreakerConfig(0.5, "time", 8, 20, 60, 1), "kept cell 3's link open"),
     (BreakerConfig(0.5, "time", 8, 10**6, 5, 1), "never opened while cell 3 was dead"),
-    (BreakerConfig(0.5, "count", 10, 10, 5, 1), "window holds about 0.04 s"),
+    (BreakerConfig(0.5, "count", 10, 10, 5, 1),
+     "window is the last 10 calls (0.04 s of this link's 250 calls a second)"),
+    # A count window is told t x N / r, with its own numbers, not the time window's t x W.
+    (resilience4j(), "t x N / r = 50 % x 100 / 250 = 0.2 s"),
+    (BreakerConfig(0.5, "count", 1_500, 20, 5, 1), "t x N / r = 50 % x 1,500 / 250 = 3 s"),
+    (polly(), "t x W = 10 % x 30 s = 3 s"),
+    (hystrix(), "t x W = 50 % x 10 s = 5 s"),
+    (hystrix, "you gave the function hystrix itself; call it, hystrix()"),
 ], ids=["resilience4j", "pybreaker", "polly", "hystrix", "hystrix lost requests", "long wait",
-        "huge minimum", "small count window"])
+        "huge minimum", "small count window", "resilience4j t x N / r", "count window of 6 s",
+        "polly t x W", "hystrix t x W", "preset not called"])
 def test_breaker_diagnoses(artefact, phrase):
     assert phrase in diagnosis("breaker that tells death from a blip", artefact)
 
@@ -304,11 +339,18 @@ LIVE = Fallback(420, mode="live", share=0.02)
     (dict(breaker=BreakerConfig(0.9, "time", 30, 20, 5, 1), redirect="fallback", fallback=LIVE),
      "how soon do your breakers open"),
     (dict(cell_capacity=10**6), "your settings name 'cell_capacity'"),
+    (dict(breaker=hystrix, redirect="fallback", fallback=LIVE),
+     "breaker must be a BreakerConfig: you gave the function hystrix itself; call it, hystrix()"),
+    (dict(breaker="hystrix"), "or a preset such as hystrix(), not str"),
+    (dict(failover="yes"), "failover must be 'none' or 'health check', not 'yes'"),
+    (dict(breaker=hystrix(), breaker_at="router"), "breaker_at must be 'cell' or 'client'"),
+    (dict(breaker=hystrix(), redirect="fallback"), "your settings have none"),
 ], ids=["one for all with fallback", "one for all polly", "one for all never opens", "idle",
         "idle no warm-up", "live with no share", "no fallback", "no fallback where",
         "fallback not used", "health check only", "lesson's share", "lesson's share why",
         "3 % share", "fallback too small", "lesson's settings", "fallback over budget",
-        "nothing", "slow breaker", "extra key"])
+        "nothing", "slow breaker", "extra key", "preset not called", "preset's name",
+        "odd failover", "odd breaker_at", "redirect without fallback"])
 def test_fallback_diagnoses(artefact, phrase):
     text = diagnosis("breakers and a fallback cell", artefact)
     assert phrase in text, text
@@ -330,8 +372,12 @@ def test_other_designs_that_do_it_pass(settings):
 def test_diagnoses_never_give_the_answer_away():
     # The fewest waves (4), the cells and capacity of a solution, the number of the
     # chosen window: none may appear in a diagnosis of a wrong artefact.
-    text = diagnosis("deploy waves", cells(8, deploy_waves=3, tier_capacity=200))
-    assert "4 waves" not in text and "deploy_waves=4" not in text
+    for fleet in (cells(8, deploy_waves=3, tier_capacity=200),
+                  cells(8, deploy_waves=3, tier_capacity=240),
+                  cells(8, deploy_waves=4, tier_capacity=150)):
+        text = diagnosis("deploy waves", fleet)
+        assert "4 waves" not in text and "deploy_waves=4" not in text
+        assert not re.search(r"\b(200|212\.5)\b", text.replace("1,200", "")), text
     for fleet in (cells(4, tier_capacity=4_000), cells(5, tier_capacity=3_000)):
         text = diagnosis("headroom for a dead cell", fleet)
         assert not re.search(r"\b(6|7|8|9|10|11|12) cells\b", text) and "1,650" not in text
@@ -345,6 +391,35 @@ def test_diagnoses_never_give_the_answer_away():
         assert not re.search(r"[SF]{6,}", hint)
     text = diagnosis("calls that never open the breaker", "FFFFFFSSSSSS")
     assert not re.search(r"[SF]{6,}", text)
+
+
+def test_a_count_window_gets_a_hint_for_count_windows():
+    hints = builds()["breaker that tells death from a blip"].hints
+    assert "t x N / r" in hints[-1] and "t x W" in hints[-1]
+
+
+@pytest.mark.parametrize("name, artefact", [
+    ("breakers and a fallback cell", dict(breaker=hystrix)),
+    ("breakers and a fallback cell", dict(failover=None)),
+    ("breaker that tells death from a blip", hystrix),
+    ("breaker that tells death from a blip", resilience4j()),
+    ("deploy waves", cells(8, deploy_waves=3, tier_capacity=240)),
+    ("deploy waves", cells(8, tier_capacity=200)),
+], ids=["preset not called", "failover None", "preset not called (4)", "count window",
+        "over budget", "no waves"])
+def test_each_diagnosis_is_a_sentence_before_the_hint(name, artefact, capsys):
+    # The learner reads diagnosis then hint: the diagnosis must end with its own stop.
+    assert diagnosis(name, artefact).rstrip().endswith(".")
+    wb = workbook(CHAPTER)
+    wb.check(name, artefact)
+    out = " ".join(capsys.readouterr().out.split())
+    hint = _sentence_start(builds()[name].hints[0])
+    assert f". {hint}" in out, out
+
+
+def _sentence_start(hint):
+    first = hint.split(" ", 1)[0]
+    return (hint[0].upper() + hint[1:] if first.isalpha() else hint)[:30]
 
 
 # ---------------------------------------------------------------- bare numbers, hostile
@@ -384,7 +459,8 @@ def _huge_fleet():
 HOSTILE_BUILT = {
     "headroom for a dead cell": [_huge_fleet(), Architecture("empty"),
                                  cells(12, tier_capacity=1e12)],
-    "deploy waves": [_huge_fleet(), cells(8, deploy_waves=8, tier_capacity=1e-9)],
+    "deploy waves": [_huge_fleet(), cells(8, deploy_waves=8, tier_capacity=1e-9),
+                     cells(8, deploy_waves=4, tier_capacity=1e300)],
     "calls that never open the breaker": ["F" * 10**7, "S" * 11 + "\x00", "F\u0301" * 12,
                                           " " * 999],
     "breaker that tells death from a blip": [

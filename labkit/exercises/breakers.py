@@ -45,10 +45,12 @@ HEADROOM_DOWN = 30             # seconds each cell is down in the check's run
 DETECTION = 10                 # seconds the health check takes to notice a dead cell
 SERVED_ENOUGH = 0.999          # "serve every request": at least 99.9 % once moved
 
-# (2) Deploy waves: the fleet is given; the learner chooses the waves.
+# (2) Deploy waves: 8 cells are given; the learner chooses the waves and each cell's
+# capacity, within a budget. Fewer waves mean bigger ones, and more capacity in each cell
+# outside a dead wave: the budget rules out few waves, the release deadline many.
 WAVE_CELLS = 8
-WAVE_CAPACITY = 200            # each cell's tier_capacity
 WAVE_PEAK = 1_200
+WAVE_BUDGET = 1_700            # requests per second of capacity, all 8 cells together
 WAVE_MOST = 5                  # the release must finish in at most this many waves
 
 # (3) A small breaker in resilience4j's vocabulary, and one call per second from 0 s.
@@ -230,10 +232,13 @@ def grade_waves(arch: Any) -> str:
         raise NotYet(f"this question's fleet has {WAVE_CELLS} cells; yours has {len(names)}.")
     quiet = simulate(arch, WAVE_PEAK, duration=1, arrivals="fluid")
     capacity = _capacities(quiet, len(names))
-    if not np.allclose(capacity, WAVE_CAPACITY):
-        shown = ", ".join(sorted({f"{x:,.0f}" for x in capacity}))
-        raise NotYet(f"this question's cells each serve {WAVE_CAPACITY} req/s "
-                     f"(tier_capacity={WAVE_CAPACITY}); yours serve {shown}.")
+    if not np.isfinite(capacity).all():
+        raise NotYet("your cells have no capacity limit: give each cell the capacity you pay "
+                     "for (catalog.cells(8, ..., tier_capacity=...)).")
+    total = float(capacity.sum())
+    if total > WAVE_BUDGET + 1e-6:
+        raise NotYet(f"your fleet has {total:,.0f} req/s of capacity in all, over the budget "
+                     f"of {WAVE_BUDGET:,} req/s.")
     waves = _waves(arch, names)
     own = _own_components(arch, names)
     if not waves:
@@ -244,7 +249,7 @@ def grade_waves(arch: Any) -> str:
         rate, _ = _served(run, 10 + DETECTION, 40)
         raise NotYet(f"your fleet has no deploy waves, so a build reaches all {WAVE_CELLS} "
                      f"cells at once: a bad one leaves no cell to fail over to (served: "
-                     f"{rate:,.0f} req/s). Give catalog.cells deploy_waves=...")
+                     f"{rate:,.0f} req/s). Give catalog.cells a deploy_waves argument.")
     outside = [c for c in names if not any(c in held for held in waves.values())]
     if outside:
         raise NotYet(f"{', '.join(map(_label, outside[:3]))} {'is' if len(outside) == 1 else 'are'}"
@@ -263,20 +268,23 @@ def grade_waves(arch: Any) -> str:
             raise NotYet(f"a bad build in {wave} takes all {len(names)} cells at once: no cell "
                          f"is left to fail over to (served: {rate:,.0f} req/s).")
         if share < SERVED_ENOUGH:
+            left = float(sum(x for c, x in zip(names, capacity) if c not in held))
             raise NotYet(f"a bad build in {wave} takes {len(held)} cells at once; the other "
-                         f"{len(names) - len(held)} serve {rate:,.0f} of the {WAVE_PEAK:,} req/s "
-                         "once the router has moved the customers: headroom for one cell does "
-                         "not cover a wave that big.")
+                         f"{len(names) - len(held)}, with {left:,.0f} req/s of capacity "
+                         f"between them, serve {rate:,.0f} of the {WAVE_PEAK:,} req/s once the "
+                         "router has moved the customers.")
     biggest = max(len(held) for held in waves.values())
-    left = (len(names) - biggest) * WAVE_CAPACITY
+    left = min(float(sum(x for c, x in zip(names, capacity) if c not in held))
+               for held in waves.values())
     note = ""
-    if left <= WAVE_PEAK:
-        note = (f" They carry {left:,} req/s, exactly the peak: enough with this check's smooth "
-                "arrivals, but with random ones, as in exercise 1, they would shed a little; a "
-                "real fleet needs a margin too.")
-    return (f"your release goes out in {len(waves)} waves of at most {biggest} cells, and a bad "
-            f"build in any of them leaves cells that serve the whole {WAVE_PEAK:,} req/s."
-            + note)
+    if left <= WAVE_PEAK + 0.5:
+        note = (" That is exactly the peak: enough with this check's smooth arrivals, but "
+                "with random ones, as in exercise 1, those cells would shed a little; a real "
+                "fleet needs a margin too.")
+    return (f"your release goes out in {len(waves)} waves of at most {biggest} cells; a bad "
+            f"build in any of them leaves cells with {left:,.0f} req/s of capacity, which serve "
+            f"the whole {WAVE_PEAK:,} req/s, and the fleet costs {total:,.0f} of the "
+            f"{WAVE_BUDGET:,} req/s budget." + note)
 
 
 # ------------------------------------------- (3) half the calls fail, the breaker stays closed
@@ -322,11 +330,22 @@ def grade_outcomes(outcomes: Any) -> str:
 
 # ------------------------------------------------------- (4) a breaker worth having
 
-def _window_seconds(config: BreakerConfig) -> float:
-    """How many seconds of one link's traffic the breaker's window holds."""
+def _pct(x: float) -> str:
+    """0.5 -> '50 %', 0.125 -> '12.5 %' (the lesson's style)."""
+    return f"{x * 100:.3g} %"
+
+
+def _opens_after(config: BreakerConfig) -> str:
+    """Its window, and about how many seconds of a link that fails every call open it:
+    t x W with a window of the last W seconds, t x N / r with the last N calls at r a second."""
+    t, size = config.failure_rate_threshold, config.sliding_window_size
+    rate = TUNE_LOAD // TUNE_CELLS
     if config.sliding_window_type == "time":
-        return float(config.sliding_window_size)
-    return config.sliding_window_size / (TUNE_LOAD / TUNE_CELLS)
+        return (f"Its window is the last {size:,} s, so a link failing every call reaches "
+                f"its {_pct(t)} after about t x W = {_pct(t)} x {size:,} s = {t * size:.3g} s.")
+    return (f"Its window is the last {size:,} calls ({size / rate:.3g} s of this link's {rate} "
+            f"calls a second), so a link failing every call reaches its {_pct(t)} after about "
+            f"t x N / r = {_pct(t)} x {size:,} / {rate} = {t * size / rate:.3g} s.")
 
 
 def grade_breaker(config: Any) -> str:
@@ -337,8 +356,7 @@ def grade_breaker(config: Any) -> str:
     decides at the end of each 1 s step, so one that opens in the step from 104 s opened
     5 s after a death at 100 s, when 5 s of its link's calls had failed."""
     if not isinstance(config, BreakerConfig):
-        raise NotYet("hand in a BreakerConfig (labkit.breaker.BreakerConfig(...), or a preset "
-                     f"such as hystrix()), not {type(config).__name__}.")
+        raise NotYet(_not_a_breaker("hand in", config))
     faults = [error_rate("cell2-app", 1.0, at=BLIP_AT, duration=BLIP_FOR),
               crash("cell3-app", at=DEATH_AT, duration=DEATH_FOR)]
     run = simulate(cells(TUNE_CELLS), TUNE_LOAD, duration=TUNE_RUN, arrivals="fluid",
@@ -346,12 +364,10 @@ def grade_breaker(config: Any) -> str:
     blip_link, dead_link = 1, 2
     blip = [spell for spell in open_spells(run, link=blip_link) if spell[0] <= DEATH_AT]
     if blip:
-        rate = config.failure_rate_threshold
         raise NotYet(f"your breaker opened {blip[0][0] - BLIP_AT:g} s into a "
                      f"{BLIP_FOR} s blip on cell 2, and kept the link open "
                      f"{config.wait_duration_in_open_state:g} s: a blip that short must not "
-                     f"open it. Its window holds about {_window_seconds(config):.3g} s of this "
-                     f"link's traffic and it opens at {rate:.0%} failures.")
+                     f"open it. {_opens_after(config)}")
     back = DEATH_AT + DEATH_FOR
     dead = [spell for spell in open_spells(run, link=dead_link)
             if DEATH_AT < spell[0] <= back]
@@ -366,7 +382,7 @@ def grade_breaker(config: Any) -> str:
                                      dead_link].sum())
         raise NotYet(f"your breaker opened {after:g} s after cell 3 died (at {opened:g} s), "
                      f"later than {OPEN_WITHIN} s: meanwhile {lost:,.0f} of its customers' "
-                     "requests failed.")
+                     f"requests failed. {_opens_after(config)}")
     closed = dead[-1][1]                           # the spell the cell came back in
     late = (closed if closed is not None else run.times[-1] + run.step) - back
     if late > CLOSE_WITHIN:
@@ -381,6 +397,20 @@ def grade_breaker(config: Any) -> str:
 
 # ------------------------------------------------ (5) breakers and a fallback cell
 
+def _not_a_breaker(start: str, value: Any) -> str:
+    """What to say about something that is not a BreakerConfig (a preset not called, ...)."""
+    if callable(value) and getattr(value, "__name__", "") in ("hystrix", "polly", "pybreaker",
+                                                               "resilience4j"):
+        return (f"{start} a BreakerConfig: you gave the function {value.__name__} itself; call "
+                f"it, {value.__name__}(), to get its settings.")
+    return (f"{start} a BreakerConfig (labkit.breaker.BreakerConfig(...)) or a preset such as "
+            f"hystrix(), not {type(value).__name__}.")
+
+
+CHOICES = {"failover": ("none", "health check"), "breaker_at": ("cell", "client"),
+           "redirect": ("others", "fallback")}
+
+
 def _check_settings(settings: Any) -> dict:
     if not isinstance(settings, dict):
         raise NotYet("hand in a dict of the router's settings, e.g. dict(breaker=..., "
@@ -391,6 +421,19 @@ def _check_settings(settings: Any) -> dict:
     if unknown:
         raise NotYet(f"your settings name {unknown[0]!r}; the fleet, its load, capacity and "
                      "health check are given: set only " + ", ".join(SETTINGS) + ".")
+    breaker = settings.get("breaker")
+    if breaker is not None and not isinstance(breaker, BreakerConfig):
+        raise NotYet(_not_a_breaker("breaker must be", breaker))
+    for key, allowed in CHOICES.items():
+        value = settings.get(key, allowed[0])
+        if not (isinstance(value, str) and value in allowed):
+            shown = repr(value) if isinstance(value, str) and len(value) < 40 else \
+                type(value).__name__
+            raise NotYet(f"{key} must be " + " or ".join(map(repr, allowed)) +
+                         f", not {shown}.")
+    if settings.get("redirect") == "fallback" and settings.get("fallback") is None:
+        raise NotYet('redirect="fallback" sends the moved customers to a fallback cell, but '
+                     "your settings have none: add fallback=Fallback(...).")
     fallback = settings.get("fallback")
     if fallback is not None:
         if not isinstance(fallback, Fallback):
@@ -506,10 +549,10 @@ def exercises() -> list:
                "load."),
               ARCH_HANDS_IN),
         Build("deploy waves", grade_waves,
-              ("a bad build fails every cell of its wave at once; the cells outside the wave "
-               "must then carry the whole peak.",
-               "how many of these cells does the peak need? The others may fail together, "
-               "and more waves make each wave smaller."),
+              ("a bad build fails every cell of its wave at once; the cells outside the "
+               "biggest wave must then carry the whole peak between them.",
+               "for each number of waves you may use, how many cells are in the biggest wave, "
+               "how much must each cell outside it carry, and what do 8 such cells cost?"),
               ARCH_HANDS_IN),
         Build("calls that never open the breaker", grade_outcomes,
               ("the breaker judges nothing until its window holds minimum_number_of_calls "
@@ -522,8 +565,9 @@ def exercises() -> list:
               ("a dead cell and a blip look the same for their first seconds: the breaker "
                "must need more seconds of failures than a blip lasts, and fewer than the "
                "delay you allow.",
-               "with a time-based window of W seconds and a threshold t, a link failing "
-               "every call opens after about t x W seconds; then keep the open wait short."),
+               "count the seconds of failures your breaker needs to open: t x W with a window "
+               "of the last W seconds, t x N / r with the last N calls at r calls a second. "
+               "Then keep the open wait short."),
               "a BreakerConfig (labkit.breaker.BreakerConfig(...))"),
         Build("breakers and a fallback cell", grade_fallback,
               ("ask of each part of your setup: which errors does each breaker count, how soon "
