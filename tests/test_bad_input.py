@@ -221,6 +221,10 @@ hostile = st.one_of(
 _HOTOS = Architecture("db").add_component("database", capacity=300.0, latency_ms=50.0)
 
 
+# A system with work queues, for the probes that read them.
+_QUEUED = chaos.System(catalog.ring(2, 2), 1000, seed=1)
+
+
 def _ring_small():
     return catalog.ring_sized(2, 2, 3)
 
@@ -348,6 +352,14 @@ CALLS = [
     ("metastable_boundary", simulation.study.metastable_boundary, (_HOTOS,),
      {"low": 100.0, "high": 200.0, "resolution": 50.0}),
     ("blip_sweep", simulation.study.blip_sweep, (_HOTOS, [100.0, 150.0]), {"blip": 5.0}),
+    ("offered_after_blip", simulation.study.offered_after_blip,
+     (simulation.study.blip_run(_HOTOS, 100.0, blip=5.0),), {}),
+    ("demand", resilience.demand, (catalog.ring(2, 2), 1000.0), {}),
+    ("open_spells", breaker.open_spells, (simulation.simulate(
+        catalog.cells(2), 100, duration=20, breaker=breaker.hystrix(),
+        faults=[simulation.crash("cell1-db", 2, 10)]),), {"link": 0}),
+    ("system_fingerprint", rare_events.system_fingerprint, (catalog.ring_request_path(),),
+     {"feature": "request served"}),
     ("routing_impact", sharding.routing_impact, (["a", "b", "a"], [0, 1, 0], 4, "a"), {}),
     ("sharded_workers of one", catalog.sharded_workers, (4, 1), {"scheme": "shuffle"}),
     ("replica_share", catalog.replicated_monolith(3).replica_share, ("app-1",),
@@ -377,6 +389,14 @@ CALLS = [
     ("chaos.load_experiment", chaos.load_experiment,
      ('{"title": "t", "description": "d", "method": []}',), {}),
     ("chaos.example_path", chaos.example_path, ("cell_crash",), {}),
+    # probes of the event-driven queues (issue 12): a window and the system's configuration
+    ("probes.work_on_time", chaos.probes.work_on_time, (60.0,),
+     {"configuration": _QUEUED.configuration}),
+    ("probes.work_backlog", chaos.probes.work_backlog, (), {"configuration": _QUEUED.configuration}),
+    ("probes.oldest_work_age", chaos.probes.oldest_work_age, (),
+     {"configuration": _QUEUED.configuration}),
+    ("StackRun.peak_calls_per_s", simulation.simulate_stack(100, duration=10, layers=3).peak_calls_per_s,
+     ("layer2",), {}),
     ("simulate_stack", simulation.simulate_stack, (100,), {
         "duration": 10, "layers": 3, "retry": simulation.Retry(3), "retrying": "every layer",
         "capacity": 500.0, "step": 0.5, "faults": [simulation.crash("layer3", 2, 3)],
