@@ -52,3 +52,28 @@ def measured(run: Callable[[], Any], *, memory: bool = True) -> Measured:
         if memory:
             tracemalloc.stop()
     return Measured(result, seconds, peak)
+
+
+#: Values no grader may take for an artefact; each chapter adds artefacts of its own.
+BASE_HOSTILE: dict[str, Callable[[], Any]] = {
+    "None": lambda: None,
+    "NaN": lambda: float("nan"),
+    "10**400": lambda: 10**400,
+    "-1": lambda: -1,
+    "range(10**12)": lambda: range(10**12),
+    "a deep list": lambda: nested(100_000),
+    "an object": lambda: object(),
+}
+
+
+def refused_promptly(grade: Callable[[], tuple[bool, str]], *, seconds: float = 1.0,
+                     memory: int = 64 * 2**20, longest: int = 1_200) -> str:
+    """Run a grader on a hostile artefact: it must fail with a hint, promptly, in small
+    memory, and say so briefly. Returns the message."""
+    run = measured(grade)
+    passed, message = run.result
+    assert not passed and "Hint:" in message
+    assert "Traceback" not in message and len(message) < longest
+    assert run.seconds < seconds, f"took {run.seconds:.2f} s"
+    assert run.peak_bytes < memory, f"allocated {run.peak_bytes / 2**20:.0f} MiB"
+    return message

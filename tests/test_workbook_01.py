@@ -12,7 +12,7 @@ import runpy
 import nbformat
 import pytest
 
-from graders import measured, nested
+from graders import BASE_HOSTILE, refused_promptly
 
 import labkit
 from labkit import catalog
@@ -351,19 +351,13 @@ def _huge_architecture():
 
 
 HOSTILE = {
-    "None": lambda: None,
-    "NaN": lambda: float("nan"),
-    "10**400": lambda: 10**400,
-    "-1": lambda: -1,
+    **BASE_HOSTILE,
     "a string": lambda: "catalog.replicated_monolith(3)",
     "a dict": lambda: {"replicas": 3, "app": 0.97},
-    "range(10**12)": lambda: range(10**12),
-    "a deep list": lambda: nested(100_000),
     "a huge architecture": _huge_architecture,
     "Ring": lambda: catalog.ring(),
     "64 replicas": lambda: catalog.replicated_monolith(64, app=0.97),
     "an empty architecture": lambda: labkit.Architecture("empty"),
-    "an object": lambda: object(),
 }
 
 
@@ -371,12 +365,7 @@ HOSTILE = {
 @pytest.mark.parametrize("hostile", sorted(HOSTILE))
 def test_hostile_artefacts_fail_promptly(name, hostile):
     artefact = HOSTILE[hostile]()
-    run = measured(lambda: grade(name, artefact))
-    (passed, message), seconds, peak = run.result, run.seconds, run.peak_bytes
-    assert not passed and "Hint:" in message
-    assert "Traceback" not in message and len(message) < 1_200
-    assert seconds < 1.0, f"took {seconds:.2f} s"
-    assert peak < 64 * 2**20, f"allocated {peak / 2**20:.0f} MiB"
+    refused_promptly(lambda: grade(name, artefact), memory=64 * 2**20, longest=1_200)
 
 
 def test_every_exercise_kind_is_known():

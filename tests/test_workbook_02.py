@@ -13,7 +13,7 @@ import time
 import nbformat
 import pytest
 
-from graders import measured, nested
+from graders import BASE_HOSTILE, nested, refused_promptly
 
 import labkit
 from labkit import catalog
@@ -333,21 +333,15 @@ def _huge_architecture():
 
 
 HOSTILE = {
-    "None": lambda: None,
-    "NaN": lambda: float("nan"),
-    "10**400": lambda: 10**400,
-    "-1": lambda: -1,
+    **BASE_HOSTILE,
     "a string": lambda: "page_parts()",
     "a dict of numbers": lambda: {"retry": float("nan"), "retrying": 10**400},
     "a huge dict": lambda: {i: i for i in range(100_000)},
-    "range(10**12)": lambda: range(10**12),
     "retrying range(10**12)": lambda: policy(3, range(10**12)),
     "retrying a deep list": lambda: policy(3, nested(100_000)),
-    "a deep list": lambda: nested(100_000),
     "a huge architecture": _huge_architecture,
     "Ring": lambda: catalog.ring(),
     "an empty architecture": lambda: labkit.Architecture("empty"),
-    "an object": lambda: object(),
 }
 
 
@@ -355,12 +349,7 @@ HOSTILE = {
 @pytest.mark.parametrize("hostile", sorted(HOSTILE))
 def test_hostile_artefacts_fail_promptly(name, hostile):
     artefact = HOSTILE[hostile]()
-    run = measured(lambda: grade(name, artefact))
-    (passed, message), seconds, peak = run.result, run.seconds, run.peak_bytes
-    assert not passed and "Hint:" in message
-    assert "Traceback" not in message and len(message) < 1_200
-    assert seconds < 1.0, f"took {seconds:.2f} s"
-    assert peak < 64 * 2**20, f"allocated {peak / 2**20:.0f} MiB"
+    refused_promptly(lambda: grade(name, artefact), memory=64 * 2**20, longest=1_200)
 
 
 def test_page_parts_is_the_detail_page_without_the_pages_dependencies():

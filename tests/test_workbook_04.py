@@ -16,7 +16,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from graders import measured, nested
+from graders import BASE_HOSTILE, nested, refused_promptly
 
 import labkit
 from labkit import catalog, sharding
@@ -303,14 +303,9 @@ def _huge_architecture():
 
 
 HOSTILE = {
-    "None": lambda: None,
-    "NaN": lambda: float("nan"),
-    "10**400": lambda: 10**400,
-    "-1": lambda: -1,
+    **BASE_HOSTILE,
     "a string": lambda: "catalog.cells(10)",
     "a dict": lambda: {"n_cells": 10, "tier_capacity": 3_400},
-    "range(10**12)": lambda: range(10**12),
-    "a deep list": lambda: nested(100_000),
     "48,000 deep lists": lambda: [nested(50)] * 48_000,
     "48,000 huge ints": lambda: [10**400] * 48_000,
     "48,000 NaNs": lambda: [float("nan")] * 48_000,
@@ -318,7 +313,6 @@ HOSTILE = {
     "512 cells": lambda: catalog.cells(512, tier_capacity=100),
     "a huge architecture": _huge_architecture,
     "64 page cells": lambda: catalog.in_cells(catalog.detail_page(), 64),
-    "an object": lambda: object(),
 }
 
 
@@ -326,12 +320,7 @@ HOSTILE = {
 @pytest.mark.parametrize("hostile", sorted(HOSTILE))
 def test_hostile_artefacts_fail_promptly(name, hostile):
     artefact = HOSTILE[hostile]()
-    run = measured(lambda: grade(name, artefact))
-    (passed, message), seconds, peak = run.result, run.seconds, run.peak_bytes
-    assert not passed and "Hint:" in message
-    assert "Traceback" not in message and len(message) < 1_000
-    assert seconds < 1.0, f"took {seconds:.2f} s"
-    assert peak < 256 * 2**20, f"allocated {peak / 2**20:.0f} MiB"
+    refused_promptly(lambda: grade(name, artefact), memory=256 * 2**20, longest=1_000)
 
 
 def test_the_largest_accepted_layout_is_graded_within_a_second():
